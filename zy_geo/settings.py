@@ -1,0 +1,135 @@
+"""Typed, documented settings, overridable from a TOML file for scripted runs.
+
+Values that come from the notice (资府办函〔2023〕9号) cite it. Unit prices are **defaults**
+for a first estimate only: the notice sets none, so a planner overrides them from the local
+price list (``[prices]`` in a TOML file).
+
+Examples
+--------
+>>> s = load_settings()
+>>> s.subsidy_cap_yuan
+50000.0
+>>> s.metric_crs
+'EPSG:4544'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputError
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Unit prices in yuan. All are DEFAULTS (the notice sets none): override locally."""
+
+    fence_per_m_yuan: float = 180.0
+    temporary_barrier_per_m_yuan: float = 60.0
+    gate_house_yuan: float = 12000.0
+    barrier_gate_yuan: float = 8000.0
+    pedestrian_gate_yuan: float = 3000.0
+    camera_yuan: float = 1500.0
+    light_point_yuan: float = 1200.0
+    parking_space_yuan: float = 1500.0
+    ev_charger_yuan: float = 4000.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything zy_geo reads from settings.
+
+    Attributes
+    ----------
+    metric_crs : str
+        CRS for areas and distances: CGCS2000 / 3-degree Gauss-Kruger CM 105E.
+    geographic_crs : str
+        CRS for geographic exchange (WGS84).
+    subsidy_cap_yuan : float
+        Six-haves facility subsidy cap per compound (notice §五(二): 每个小区不超过5万元).
+    tuoxi_city_share : float
+        Share paid by the city inside Yanjiang's Tuoxi central urban area (notice §五(二): 50 %).
+    output_dir : str
+        Where generated files go.
+    tianditu_key_env : str
+        Environment variable holding the Tianditu key (never stored in code or settings files).
+    prices : Prices
+        Unit prices (defaults, see :class:`Prices`).
+    """
+
+    metric_crs: str = "EPSG:4544"
+    geographic_crs: str = "EPSG:4326"
+    subsidy_cap_yuan: float = 50000.0
+    tuoxi_city_share: float = 0.5
+    output_dir: str = "outputs"
+    tianditu_key_env: str = "TIANDITU_KEY"
+    prices: Prices = field(default_factory=Prices)
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some values changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _merge(cls: type, base: Any, values: dict[str, Any], source: str, section: str) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            msg = (
+                f"`{source}` [{section}]: unknown setting {key!r}; "
+                f"expected one of {', '.join(sorted(known))}. Fix the spelling or remove it."
+            )
+            raise InputError(msg)
+        current = getattr(base, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                msg = f"`{source}`: [{key}] must be a table of settings, found {value!r}."
+                raise InputError(msg)
+            changes[key] = _merge(type(current), current, value, source, key)
+        elif isinstance(current, float) and isinstance(value, int | float) and not isinstance(value, bool):
+            changes[key] = float(value)
+        elif type(value) is not type(current):
+            msg = (
+                f"`{source}` [{section}] {key}: expected a {type(current).__name__}, "
+                f"found {value!r}. Fix the value in the file."
+            )
+            raise InputError(msg)
+        else:
+            changes[key] = value
+    return dataclasses.replace(base, **changes)
+
+
+def load_settings(path: str | Path | None = None, *, base: Settings | None = None) -> Settings:
+    """Load settings, overriding the defaults with a TOML file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        TOML file. Top-level keys set :class:`Settings` fields; a ``[prices]`` table sets
+        unit prices. Tables that belong to other steps (e.g. ``[proposal]``) are ignored here.
+    base : Settings, optional
+        Settings to start from (default: the built-in defaults).
+
+    Returns
+    -------
+    Settings
+    """
+    settings = base or Settings()
+    if path is None:
+        return settings
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"settings file `{path}` does not exist; check the path."
+        raise InputError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"settings file `{path}` is not valid TOML: {exc}. Fix the syntax at that line."
+        raise InputError(msg) from exc
+    own = {f.name for f in dataclasses.fields(Settings)}
+    mine = {k: v for k, v in data.items() if k in own or not isinstance(v, dict)}
+    return _merge(Settings, settings, mine, str(path), "top level")
