@@ -149,7 +149,7 @@ class ProblemReport:
     Examples
     --------
     >>> report = ProblemReport()
-    >>> report.add("error", "'约120户' is not a number", source="survey.xlsx", layer="台账",
+    >>> _ = report.add("error", "'约120户' is not a number", source="survey.xlsx", layer="台账",
     ...            row=17, column="户数", code="not_a_number", fix="enter an integer")
     >>> report.ok
     False

@@ -1,0 +1,124 @@
+"""``zy-geo`` command line: parses arguments and calls the library, nothing more.
+
+Commands: ``sample`` (generate the synthetic central city), ``validate`` (check a survey
+ledger), ``run`` (ledger + city → coverage table and map), ``demo`` (``sample`` then ``run``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ._errors import InputError, ZyGeoError
+
+
+def _fail(exc: Exception) -> None:
+    click.secho(f"error: {exc}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zy-geo")
+def cli() -> None:
+    """zy_geo: property-management coverage of residential compounds (资阳 六有)."""
+
+
+@cli.command()
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="1 ≈ the real central city (~500 compounds); 10, 100 for benchmarks.")
+@click.option("--seed", type=int, default=2023, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+def sample(scale: float, seed: int, out_dir: Path) -> None:
+    """Generate the synthetic sample city (GeoPackage + survey ledger .xlsx)."""
+    from .sample import generate_sample
+
+    try:
+        files = generate_sample(out_dir, scale=scale, seed=seed, progress=True)
+    except ZyGeoError as exc:
+        _fail(exc)
+    for kind, path in files.items():
+        click.echo(f"{kind}: {path}")
+
+
+@cli.command()
+@click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the normalised table here (.csv or .xlsx); personal data left out.")
+@click.option("--problems", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every problem to this CSV.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--limit", type=int, default=40, show_default=True, help="Problems shown on screen.")
+def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool, limit: int) -> None:
+    """Check a survey ledger (摸底台账); exit 0 when usable, 1 when not."""
+    from .ledger import read_ledger, write_clean
+
+    try:
+        result = read_ledger(ledger, strict=strict)
+    except InputError as exc:
+        _fail(exc)
+    click.echo(result.problems.format(limit=limit))
+    acc = result.accounting()
+    click.echo("rows: " + ", ".join(f"{k} {v}" for k, v in acc.items()))
+    if problems:
+        result.problems.to_frame().to_csv(problems, index=False, encoding="utf-8-sig")
+        click.echo(f"problems: {problems}")
+    if out and len(result.table):
+        click.echo(f"normalised table: {write_clean(result, out)}")
+    usable = result.ok and len(result.table) > 0
+    click.secho("usable" if usable else "NOT usable: fix the errors above", fg="green" if usable else "red")
+    sys.exit(0 if usable else 1)
+
+
+def _report_run(result) -> None:
+    for line in result.summary_lines():
+        click.echo(line)
+    for kind, path in result.files.items():
+        click.echo(f"{kind}: {path}")
+
+
+@cli.command()
+@click.argument("city", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Survey ledger (.xlsx/.csv) to join to the compounds.")
+@click.option("--coord-frame", default="gcj02", show_default=True,
+              type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]),
+              help="Frame of the ledger's coordinates.")
+@click.option("--as-of", help="Date shown on the map, e.g. 2023-06-30.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+              show_default=True)
+def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, out_dir: Path) -> None:
+    """Ledger + city → checked ledger, reconciliation, coverage.xlsx, coverage_map.html."""
+    from .pipeline import run as run_pipeline
+
+    try:
+        result = run_pipeline(city, ledger, out_dir=out_dir, coord_frame=coord_frame, as_of=as_of)
+    except ZyGeoError as exc:
+        _fail(exc)
+    _report_run(result)
+
+
+@cli.command()
+@click.option("--scale", type=float, default=1.0, show_default=True)
+@click.option("--seed", type=int, default=2023, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+              show_default=True)
+def demo(scale: float, seed: int, out_dir: Path) -> None:
+    """The main job on the bundled sample: generate it, then ``run`` on it."""
+    from .pipeline import run as run_pipeline
+    from .sample import generate_sample
+
+    click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
+    files = generate_sample(out_dir / "sample", scale=scale, seed=seed, progress=True)
+    result = run_pipeline(files["city"], files["ledger"], out_dir=out_dir, as_of="2023-12-31")
+    _report_run(result)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()
