@@ -138,8 +138,10 @@ class Problem:
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
         value = "" if self.value is None else f" (found {self.value!r})"
-        fix = f" Fix: {self.fix}" if self.fix else ""
-        return f"[{self.severity}] {head}{self.message}{value}.{fix}".replace("..", ".")
+        text = f"[{self.severity}] {head}{self.message.rstrip('.')}{value}."
+        if self.fix:
+            text += f" Fix: {self.fix.rstrip('.')}."
+        return text
 
 
 @dataclass
