@@ -1,0 +1,128 @@
+"""Parameters of the management-area proposal, and their TOML form (per street if needed).
+
+A proposal config is a reproducible script of a merger proposal::
+
+    [proposal]
+    max_gap_m = 60
+    min_households = 80
+    max_households = 1200
+    crossable = ["path", "local"]   # road classes an area may span (each crossing = a gate)
+
+    [proposal.streets."莲花街道"]   # overrides for one street
+    max_households = 800
+
+    [prices]                        # unit prices (see zy_geo.settings.Prices)
+    fence_per_m_yuan = 200
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputError
+from .settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class ProposalParams:
+    """Limits and distances of the proposal. All defaults are planning defaults: override them.
+
+    Attributes
+    ----------
+    max_gap_m : float
+        Units closer than this (edge to edge) may share an area.
+    min_households : int
+        An area below this cannot support a property service (flagged, or absorbed).
+    max_households : int
+        An area above this is too large for one gate team; merges beyond it are refused.
+    max_extent_m : float
+        Half the diagonal of an area's bounding box may not exceed this (walking distance to a gate).
+    crossable : tuple of str
+        Road classes an area may span (each crossing costs a gate). Arterials never.
+    absorb_max_households : int
+        A leftover group up to this size may be absorbed by a managed neighbour (扩围).
+    orphan_gap_m : float
+        Buildings outside every compound closer than this form one unit first.
+    hull_ratio : float
+        Concave-hull tightness of area boundaries (0 tightest, 1 convex).
+    respect_cost_cap : bool
+        Refuse merges that would push an area over the subsidy cap when both parts are under it.
+    """
+
+    max_gap_m: float = 60.0
+    min_households: int = 80
+    max_households: int = 1200
+    max_extent_m: float = 350.0
+    crossable: tuple[str, ...] = ("path",)
+    absorb_max_households: int = 150
+    orphan_gap_m: float = 25.0
+    hull_ratio: float = 0.35
+    respect_cost_cap: bool = True
+
+    def __post_init__(self) -> None:
+        if self.min_households > self.max_households:
+            msg = (f"min_households ({self.min_households}) is above max_households "
+                   f"({self.max_households}); lower the first or raise the second.")
+            raise InputError(msg)
+        if "arterial" in self.crossable:
+            msg = "arterial roads can never be crossed by a management area; remove 'arterial' from crossable."
+            raise InputError(msg)
+        for name in ("max_gap_m", "max_extent_m", "orphan_gap_m"):
+            if getattr(self, name) < 0:
+                msg = f"{name} must be ≥ 0, found {getattr(self, name)}."
+                raise InputError(msg)
+
+
+def _params_from(values: dict[str, Any], base: ProposalParams, where: str) -> ProposalParams:
+    known = {f.name: f for f in dataclasses.fields(ProposalParams)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "streets":
+            continue
+        if key not in known:
+            msg = f"{where}: unknown proposal setting {key!r}; expected one of {', '.join(sorted(known))}."
+            raise InputError(msg)
+        current = getattr(base, key)
+        if isinstance(current, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                msg = f"{where}: {key} must be a list of road classes, e.g. [\"path\", \"local\"]; found {value!r}."
+                raise InputError(msg)
+            value = tuple(value)
+        elif isinstance(current, bool):
+            if not isinstance(value, bool):
+                msg = f"{where}: {key} must be true or false; found {value!r}."
+                raise InputError(msg)
+        elif isinstance(current, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                msg = f"{where}: {key} must be a number; found {value!r}."
+                raise InputError(msg)
+            value = type(current)(value)
+        changes[key] = value
+    return dataclasses.replace(base, **changes)
+
+
+def load_proposal_config(
+    path: str | Path | None,
+) -> tuple[ProposalParams, dict[str, ProposalParams], Settings]:
+    """Read ``[proposal]``, ``[proposal.streets."<name>"]`` and settings (``[prices]`` ...) from TOML.
+
+    Returns
+    -------
+    (ProposalParams, dict of street → ProposalParams, Settings)
+    """
+    if path is None:
+        return ProposalParams(), {}, Settings()
+    path = Path(path)
+    settings = load_settings(path)
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    section = data.get("proposal", {})
+    params = _params_from(section, ProposalParams(), f"`{path}` [proposal]")
+    streets = {
+        name: _params_from(values, params, f"`{path}` [proposal.streets.{name}]")
+        for name, values in section.get("streets", {}).items()
+    }
+    return params, streets, settings

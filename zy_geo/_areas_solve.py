@@ -1,0 +1,297 @@
+"""The grouping pass behind :func:`zy_geo.areas.propose_areas` (private)."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm.auto import tqdm
+
+from ._areas_config import ProposalParams
+from .fencing import enclose
+from .settings import Settings
+
+REASONS_ZH = {
+    "max_households": "户数上限",
+    "max_extent": "范围上限（步行距离）",
+    "cost_cap": "5万元奖补上限",
+    "barrier": "河流/铁路/主干路/街道界线阻隔",
+    "proximity": "附近再无可合并单元",
+}
+
+
+class _Clusters:
+    """Union-find over units with the running totals the merge checks need."""
+
+    def __init__(self, hh: np.ndarray, bounds: np.ndarray, hulls: list[np.ndarray], walled_m: np.ndarray):
+        self.parent = np.arange(len(hh))
+        self.hh = hh.astype(np.int64).copy()
+        self.bounds = bounds.astype(float).copy()
+        self.hulls = hulls
+        self.walled_m = walled_m.astype(float).copy()
+        self.refused: dict[int, set[str]] = {}
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, a: int, b: int, pts: np.ndarray) -> int:
+        keep, drop = (a, b) if a < b else (b, a)
+        self.parent[drop] = keep
+        self.hh[keep] += self.hh[drop]
+        self.bounds[keep, :2] = np.minimum(self.bounds[keep, :2], self.bounds[drop, :2])
+        self.bounds[keep, 2:] = np.maximum(self.bounds[keep, 2:], self.bounds[drop, 2:])
+        self.walled_m[keep] += self.walled_m[drop]
+        self.hulls[keep] = pts
+        self.refused[keep] = self.refused.get(keep, set()) | self.refused.pop(drop, set())
+        return keep
+
+    def refuse(self, a: int, b: int, reason: str) -> None:
+        self.refused.setdefault(a, set()).add(reason)
+        self.refused.setdefault(b, set()).add(reason)
+
+
+def _hull(pts: np.ndarray) -> tuple[np.ndarray, float]:
+    hull = shapely.convex_hull(shapely.multipoints(pts))
+    return shapely.get_coordinates(hull), float(shapely.length(hull))
+
+
+def _estimate_cost(perimeter_m: float, walled_m: float, settings: Settings) -> float:
+    """Quick cost estimate while merging (the reported cost is computed exactly afterwards)."""
+    p = settings.prices
+    fence = max(perimeter_m - 0.5 * walled_m, 0.0)
+    cameras = 2 + math.ceil(perimeter_m / 60.0)
+    return fence * p.fence_per_m_yuan + p.gate_house_yuan + p.barrier_gate_yuan + cameras * p.camera_yuan
+
+
+def _edges(units: gpd.GeoDataFrame, gap_m: np.ndarray) -> pd.DataFrame:
+    """Candidate pairs: within the larger of the two units' gaps, in the same enclosure."""
+    geoms = units.geometry.values
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=float(gap_m.max(initial=0)))
+    keep = i < j
+    i, j = i[keep], j[keep]
+    enc = units["enclosure_id"].to_numpy()
+    same = (enc[i] == enc[j]) & pd.notna(enc[i])
+    d = shapely.distance(geoms[i], geoms[j])
+    ok = same & (d <= np.minimum(gap_m[i], gap_m[j]))
+    uid = units["unit_id"].to_numpy()
+    e = pd.DataFrame({"i": i[ok], "j": j[ok], "d": np.round(d[ok], 6), "ui": uid[i[ok]], "uj": uid[j[ok]]})
+    return e.sort_values(["d", "ui", "uj"], kind="mergesort").reset_index(drop=True)
+
+
+def _nearest_across(units: gpd.GeoDataFrame, idx: int, gap_m: float) -> tuple[str, float, bool] | None:
+    """Nearest other unit within ``gap_m`` (any enclosure): (unit_id, distance, same_enclosure)."""
+    geoms = units.geometry.values
+    hits = shapely.STRtree(geoms).query(geoms[idx], predicate="dwithin", distance=gap_m)
+    hits = hits[hits != idx]
+    if len(hits) == 0:
+        return None
+    d = shapely.distance(geoms[idx], geoms[hits])
+    k = int(np.argmin(d))
+    same = units["enclosure_id"].iat[hits[k]] == units["enclosure_id"].iat[idx]
+    return str(units["unit_id"].iat[hits[k]]), float(d[k]), bool(same)
+
+
+def solve(
+    units: gpd.GeoDataFrame,
+    encl: gpd.GeoDataFrame,
+    *,
+    params: ProposalParams,
+    street_params: dict[str, ProposalParams],
+    settings: Settings,
+    roads: gpd.GeoDataFrame | None,
+    buildings: gpd.GeoDataFrame | None,
+    progress: bool,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Group units into areas; return (areas, members, remainders)."""
+    crs = units.crs
+    anchors = units[units["role"] == "anchor"].reset_index(drop=True)
+    cand = units[units["role"] == "unit"].reset_index(drop=True)
+    n = len(cand)
+    p_of = [street_params.get(s, params) if isinstance(s, str) else params for s in cand["street"]]
+    gap = np.array([p.max_gap_m for p in p_of])
+    hh = cand["households"].to_numpy(dtype=np.int64)
+    geoms = cand.geometry.values
+    bounds = shapely.bounds(geoms)
+    hulls = [shapely.get_coordinates(shapely.convex_hull(g)) for g in geoms]
+    walled_m = np.where(cand["walled"].to_numpy(dtype=bool), shapely.length(shapely.boundary(geoms)), 0.0)
+    cl = _Clusters(hh, bounds, hulls, walled_m)
+    cap = settings.subsidy_cap_yuan
+
+    for e in _edges(cand, gap).itertuples(index=False):
+        a, b = cl.find(e.i), cl.find(e.j)
+        if a == b:
+            continue
+        p = p_of[e.i]
+        if cl.hh[a] + cl.hh[b] > p.max_households:
+            cl.refuse(a, b, "max_households")
+            continue
+        lo = np.minimum(cl.bounds[a, :2], cl.bounds[b, :2])
+        hi = np.maximum(cl.bounds[a, 2:], cl.bounds[b, 2:])
+        if float(np.hypot(*(hi - lo))) / 2 > p.max_extent_m:
+            cl.refuse(a, b, "max_extent")
+            continue
+        pts, perim = _hull(np.vstack([cl.hulls[a], cl.hulls[b]]))
+        if p.respect_cost_cap:
+            merged = _estimate_cost(perim, cl.walled_m[a] + cl.walled_m[b], settings)
+            if merged > cap:
+                ca = _estimate_cost(_hull(cl.hulls[a])[1], cl.walled_m[a], settings)
+                cb = _estimate_cost(_hull(cl.hulls[b])[1], cl.walled_m[b], settings)
+                both_small = cl.hh[a] >= p.min_households and cl.hh[b] >= p.min_households
+                if ca <= cap and cb <= cap and both_small:
+                    cl.refuse(a, b, "cost_cap")
+                    continue
+        cl.union(a, b, pts)
+
+    roots = np.array([cl.find(i) for i in range(n)], dtype=np.int64)
+    cand["_root"] = roots
+    min_hh = np.array([p.min_households for p in p_of])
+    viable_root = {r: cl.hh[r] >= min_hh[r] for r in np.unique(roots)}
+
+    # absorption (扩围) of small leftover groups by a managed neighbour in the same enclosure
+    absorbed_by: dict[int, str] = {}
+    if len(anchors):
+        a_tree = shapely.STRtree(anchors.geometry.values)
+        for r in sorted(r for r, ok in viable_root.items() if not ok):
+            members = np.flatnonzero(roots == r)
+            p = p_of[r]
+            if cl.hh[r] > p.absorb_max_households:
+                continue
+            group = shapely.union_all(geoms[members])
+            hits = a_tree.query(group, predicate="dwithin", distance=p.max_gap_m)
+            hits = hits[anchors["enclosure_id"].to_numpy()[hits] == cand["enclosure_id"].iat[r]]
+            if len(hits):
+                d = shapely.distance(anchors.geometry.values[hits], group)
+                order = np.lexsort((anchors["unit_id"].to_numpy()[hits], d))
+                absorbed_by[r] = str(anchors["unit_id"].iat[hits[order[0]]])
+
+    # price every viable group exactly
+    enc_geom = encl.set_index("enclosure_id").geometry
+    cross_roads = None
+    if roads is not None and len(roads):
+        crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
+        cross_roads = roads[roads["road_class"].isin(crossable)] if "road_class" in roads.columns else roads
+    b_geoms = buildings.geometry.values if buildings is not None and len(buildings) else None
+    b_tree = shapely.STRtree(b_geoms) if b_geoms is not None else None
+    r_tree = shapely.STRtree(cross_roads.geometry.values) if cross_roads is not None and len(cross_roads) else None
+
+    area_rows, area_geoms = [], []
+    area_of_root: dict[int, str] = {}
+    viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: cand["unit_id"].iat[r])
+    counters: dict[str, int] = {}
+    for r in tqdm(viable, desc="pricing areas", unit="area", disable=not progress):
+        members = np.flatnonzero(roots == r)
+        encl_id = cand["enclosure_id"].iat[r]
+        within = enc_geom.get(encl_id) if pd.notna(encl_id) else None
+        env = shapely.buffer(shapely.union_all(geoms[members]), 5.0)
+        near_b = b_geoms[b_tree.query(env, predicate="intersects")] if b_tree is not None else None
+        near_r = cross_roads.iloc[r_tree.query(env, predicate="intersects")] if r_tree is not None else None
+        p = p_of[r]
+        enc = enclose(geoms[members], walled=cand["walled"].to_numpy(dtype=bool)[members], settings=settings,
+                      within=within, roads=near_r, buildings=near_b, hull_ratio=p.hull_ratio)
+        street = cand["street"].iat[r]
+        code = cand["street_code"].iat[r] if "street_code" in cand.columns else street
+        counters[code] = counters.get(code, 0) + 1
+        area_id = f"{code}-A{counters[code]:03d}"
+        area_of_root[r] = area_id
+        bound = set(cl.refused.get(r, set()))
+        for m in members:
+            near = _nearest_across(cand, int(m), p.max_gap_m)
+            if near is not None and not near[2]:
+                bound.add("barrier")
+                break
+        unit_ids = cand["unit_id"].to_numpy()[members].tolist()
+        over = enc.cost_yuan > settings.subsidy_cap_yuan
+        area_rows.append({
+            "area_id": area_id,
+            "street": street,
+            "street_code": code,
+            "body": cand["body"].iat[r] if "body" in cand.columns else None,
+            "enclosure_id": encl_id,
+            "n_units": len(members),
+            "unit_ids": unit_ids,
+            "households": int(cl.hh[r]),
+            "perimeter_m": round(enc.perimeter_m, 1),
+            "existing_wall_m": round(enc.existing_wall_m, 1),
+            "facade_m": round(enc.facade_m, 1),
+            "new_fence_m": round(enc.new_fence_m, 1),
+            "fence_per_household_m": round(enc.new_fence_m / max(int(cl.hh[r]), 1), 3),
+            "vehicle_gates": enc.vehicle_gates,
+            "pedestrian_gates": enc.pedestrian_gates,
+            "gates": enc.gates,
+            "cameras": enc.cameras,
+            "cost_yuan": enc.cost_yuan,
+            "subsidy_yuan": min(enc.cost_yuan, settings.subsidy_cap_yuan),
+            "over_cap": bool(over),
+            "bound_by": ",".join(sorted(bound)) if bound else "proximity",
+            "explanation": _explain(bound, len(members), over),
+        })
+        area_geoms.append(enc.boundary)
+    areas = gpd.GeoDataFrame(pd.DataFrame(area_rows, columns=_AREA_COLUMNS), geometry=area_geoms, crs=crs)
+
+    # outcome of every unit
+    outcome, area_id, absorbed, reason, mode = [], [], [], [], []
+    for i in range(n):
+        r = roots[i]
+        if r in area_of_root:
+            outcome.append("area"); area_id.append(area_of_root[r]); absorbed.append(None)
+            reason.append(None); mode.append(None)
+        elif r in absorbed_by:
+            outcome.append("absorbed"); area_id.append(None); absorbed.append(absorbed_by[r])
+            reason.append(f"并入相邻已管理小区 {absorbed_by[r]}（扩围）"); mode.append(None)
+        else:
+            outcome.append("remainder"); area_id.append(None); absorbed.append(None)
+            reason.append(_remainder_reason(cand, i, r, cl, p_of[i]))
+            mode.append("self_managed" if cl.hh[r] < 30 else "community_center")
+    members_gdf = cand.drop(columns=["_root", "role"]).assign(
+        outcome=outcome, area_id=area_id, absorbed_by=absorbed, reason=reason, suggested_mode=mode,
+        group_households=[int(cl.hh[r]) for r in roots],
+    )
+    remainders = members_gdf[members_gdf["outcome"] == "remainder"].reset_index(drop=True)
+    return areas, members_gdf, remainders
+
+
+_AREA_COLUMNS = [
+    "area_id", "street", "street_code", "body", "enclosure_id", "n_units", "unit_ids", "households",
+    "perimeter_m", "existing_wall_m", "facade_m", "new_fence_m", "fence_per_household_m",
+    "vehicle_gates", "pedestrian_gates", "gates", "cameras", "cost_yuan", "subsidy_yuan", "over_cap",
+    "bound_by", "explanation",
+]
+
+
+def _explain(bound: set[str], n_units: int, over_cap: bool) -> str:
+    text = f"{n_units} 个单元就近合并"
+    if bound:
+        text += "；受" + "、".join(REASONS_ZH[b] for b in sorted(bound)) + "约束"
+    else:
+        text += "；周边再无可合并单元"
+    if over_cap:
+        text += "；估算造价超过每小区5万元奖补上限，超出部分需另筹"
+    return text
+
+
+def _remainder_reason(cand: gpd.GeoDataFrame, i: int, r: int, cl: _Clusters, p: ProposalParams) -> str:
+    hh = int(cl.hh[r])
+    if pd.isna(cand["enclosure_id"].iat[i]):
+        return "不在任何街道（镇）围合单元内（可能位于河道或辖区外），请核对图斑位置"
+    near = _nearest_across(cand, i, p.max_gap_m)
+    small = f"户数 {hh} 户低于最低 {p.min_households} 户"
+    if near is None:
+        return f"{small}，且 {p.max_gap_m:g} 米内无其他可合并单元（孤立）"
+    uid, d, same = near
+    if not same:
+        return f"{small}；最近单元 {uid}（{d:.0f} 米）被河流/铁路/主干路/街道界线隔开"
+    refused = cl.refused.get(r, set())
+    if refused:
+        why = "、".join(REASONS_ZH[x] for x in sorted(refused))
+        return f"{small}；与相邻单元合并会超出{why}"
+    if hh > p.absorb_max_households:
+        return f"{small}；超过扩围上限 {p.absorb_max_households} 户，无法并入相邻已管理小区"
+    return f"{small}；周边无可合并单元或已管理小区"

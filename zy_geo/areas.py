@@ -1,0 +1,195 @@
+"""Propose management areas (合理划定管理区域): group nearby units into enclosable areas.
+
+Notice §四(一): open-type compounds, scattered residential buildings and small residential
+areas near each other are combined into one compound and enclosed. :func:`propose_areas`
+groups the unmanaged units of each enclosure (see :mod:`zy_geo.enclosures`) by proximity under
+household, extent and cost limits, prices the enclosure of each group (:mod:`zy_geo.fencing`),
+lets managed compounds absorb a small leftover neighbour (扩围), and flags what remains with
+the reason. Every unmanaged household ends in exactly one outcome.
+
+The grouping is a constrained single-linkage (Kruskal) pass: candidate pairs closer than
+``max_gap_m`` and inside one enclosure are merged nearest first, a merge is refused when it
+would exceed ``max_households`` or ``max_extent_m``, or (``respect_cost_cap``) push an area
+over the subsidy cap when both parts are under it. Refusals are remembered to explain which
+constraint bound. Ties break on unit ids, so results are deterministic.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._areas_config import ProposalParams
+from ._areas_solve import solve
+from .enclosures import assign_enclosure, enclosures
+from .settings import Settings
+from .units import build_units
+
+OUTCOMES = {"area": "纳入管理区域", "absorbed": "并入相邻已管理小区（扩围）", "remainder": "暂不能合并（需另行处理）"}
+
+
+@dataclass
+class ProposalResult:
+    """Proposed areas, the outcome of every unit, and what remains.
+
+    Attributes
+    ----------
+    areas : GeoDataFrame
+        One row per proposed area: members, households, boundary geometry, fence, gates, cameras,
+        cost, whether over the subsidy cap, which constraint bound and an explanation.
+    members : GeoDataFrame
+        One row per unit (unmanaged compound or orphan-building group): ``outcome`` ∈
+        area/absorbed/remainder, ``area_id`` or ``absorbed_by``.
+    remainders : GeoDataFrame
+        Units that could not be placed, with ``reason`` and ``suggested_mode``.
+    enclosures : GeoDataFrame
+        The enclosures used.
+    params : ProposalParams
+        Parameters used (per street in ``street_params``).
+    """
+
+    areas: gpd.GeoDataFrame
+    members: gpd.GeoDataFrame
+    remainders: gpd.GeoDataFrame
+    enclosures: gpd.GeoDataFrame
+    params: ProposalParams
+    street_params: dict[str, ProposalParams] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+
+    def summary(self) -> pd.DataFrame:
+        """Figures per street and in total (households by outcome, fence, cost)."""
+        m = self.members
+        rows = []
+        for street, grp in [*m.groupby("street", sort=True), ("合计", m)]:
+            a = self.areas[self.areas["street"] == street] if street != "合计" else self.areas
+            hh = grp.groupby("outcome")["households"].sum()
+            total = int(grp["households"].sum())
+            rows.append({
+                "street": street,
+                "units": len(grp),
+                "households": total,
+                "areas": len(a),
+                "households_in_areas": int(hh.get("area", 0)),
+                "households_absorbed": int(hh.get("absorbed", 0)),
+                "households_remaining": int(hh.get("remainder", 0)),
+                "covered_share": (hh.get("area", 0) + hh.get("absorbed", 0)) / total if total else np.nan,
+                "new_fence_m": float(a["new_fence_m"].sum()),
+                "fence_per_household_m": float(a["new_fence_m"].sum() / max(a["households"].sum(), 1)),
+                "cost_yuan": float(a["cost_yuan"].sum()),
+                "areas_over_cap": int(a["over_cap"].sum()),
+            })
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        total = s.iloc[-1]
+        head = (
+            f"<p><b>管理区域方案</b>：{len(self.areas)} 个区域，覆盖 {int(total.households_in_areas)} 户；"
+            f"扩围并入 {int(total.households_absorbed)} 户；待处理 {int(total.households_remaining)} 户"
+            f"（{len(self.remainders)} 个单元）。新建围挡 {total.new_fence_m:,.0f} 米，"
+            f"估算 {total.cost_yuan:,.0f} 元，超 5 万元上限 {int(total.areas_over_cap)} 个。</p>"
+        )
+        cols = ["area_id", "street", "n_units", "households", "new_fence_m", "gates", "cameras",
+                "cost_yuan", "bound_by"]
+        table = self.areas[cols].head(15).to_html(index=False, escape=True, float_format="{:,.0f}".format)
+        return head + table + (f"<p>… {len(self.areas) - 15} more</p>" if len(self.areas) > 15 else "")
+
+    def to_gpkg(self, path: str | Path) -> Path:
+        """Write layers ``areas``, ``members``, ``remainders`` (QGIS-readable) and return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            path.unlink()
+        for name, gdf in (("areas", self.areas), ("members", self.members), ("remainders", self.remainders)):
+            out = gdf.copy()
+            for col in out.columns:
+                if col != "geometry" and out[col].map(lambda v: isinstance(v, list | tuple | set)).any():
+                    out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, list | tuple | set) else v)
+            out.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        return path
+
+
+def propose_areas(
+    compounds: gpd.GeoDataFrame,
+    *,
+    streets: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
+    rail: gpd.GeoDataFrame | None = None,
+    params: ProposalParams | None = None,
+    street_params: dict[str, ProposalParams] | None = None,
+    settings: Settings | None = None,
+    progress: bool = False,
+) -> ProposalResult:
+    """Propose management areas for the unmanaged compounds and orphan buildings.
+
+    Parameters
+    ----------
+    compounds : GeoDataFrame
+        Compound polygons in EPSG:4544 with ``compound_id``, ``households``, ``mode`` (or
+        ``managed``), and optionally ``walled``, ``kind``.
+    streets : GeoDataFrame
+        Street/town polygons (``street``, ``street_code``, ``body``): areas never cross them.
+    buildings, roads, rivers, rail : GeoDataFrame, optional
+        Buildings (orphans become units; façades save fence), roads (``road_class``), rivers
+        (polygons) and railways.
+    params : ProposalParams, optional
+        Limits and distances (defaults: :class:`ProposalParams`).
+    street_params : dict, optional
+        Per-street overrides, keyed by street name.
+    settings : Settings, optional
+        Unit prices and subsidy cap.
+    progress : bool
+        Show a progress bar while pricing areas.
+
+    Returns
+    -------
+    ProposalResult
+
+    Examples
+    --------
+    Two pairs of open compounds, 20 m apart within each pair, a river between the pairs:
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> sq = [box(0, 0, 60, 60), box(80, 0, 140, 60), box(260, 0, 320, 60), box(340, 0, 400, 60)]
+    >>> compounds = gpd.GeoDataFrame({"compound_id": list("abcd"), "households": [60] * 4,
+    ...     "mode": ["none"] * 4, "kind": ["open"] * 4}, geometry=sq, crs="EPSG:4544")
+    >>> streets = gpd.GeoDataFrame({"street": ["甲街道"], "street_code": ["1"], "body": ["雁江区"]},
+    ...     geometry=[box(-100, -100, 500, 200)], crs="EPSG:4544")
+    >>> rivers = gpd.GeoDataFrame({"name": ["沱江"]}, geometry=[box(170, -100, 230, 200)], crs="EPSG:4544")
+    >>> r = propose_areas(compounds, streets=streets, rivers=rivers)
+    >>> r.areas["unit_ids"].tolist()
+    [['a', 'b'], ['c', 'd']]
+    """
+    params = params or ProposalParams()
+    street_params = street_params or {}
+    settings = settings or Settings()
+    crs = compounds.crs
+    units = build_units(compounds, buildings, orphan_gap_m=params.orphan_gap_m)
+
+    # enclosures per set of crossable classes (streets may differ)
+    enc_parts = []
+    for crossable in sorted({street_params.get(s, params).crossable for s in streets["street"]}):
+        names = [s for s in streets["street"] if street_params.get(s, params).crossable == crossable]
+        enc_parts.append(enclosures(streets[streets["street"].isin(names)], rivers=rivers, rail=rail,
+                                    roads=roads, crossable=crossable))
+    encl = gpd.GeoDataFrame(pd.concat(enc_parts, ignore_index=True), geometry="geometry", crs=crs)
+    units["enclosure_id"] = assign_enclosure(units, encl)
+    street_of = encl.set_index("enclosure_id")
+    units["street"] = units["enclosure_id"].map(street_of["street"]).astype(object)
+    for col in ("street_code", "body"):
+        if col in street_of.columns:
+            units[col] = units["enclosure_id"].map(street_of[col]).astype(object)
+
+    areas, members, remainders = solve(
+        units, encl, params=params, street_params=street_params, settings=settings,
+        roads=roads, buildings=buildings, progress=progress,
+    )
+    return ProposalResult(areas, members, remainders, encl, params, street_params, settings)
