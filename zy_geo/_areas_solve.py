@@ -86,17 +86,26 @@ def _edges(units: gpd.GeoDataFrame, gap_m: np.ndarray) -> pd.DataFrame:
     return e.sort_values(["d", "ui", "uj"], kind="mergesort").reset_index(drop=True)
 
 
-def _nearest_across(units: gpd.GeoDataFrame, idx: int, gap_m: float) -> tuple[str, float, bool] | None:
-    """Nearest other unit within ``gap_m`` (any enclosure): (unit_id, distance, same_enclosure)."""
+def _neighbours(units: gpd.GeoDataFrame, tree: shapely.STRtree, idx: int, gap_m: float
+                ) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
+    """Nearest other unit within ``gap_m`` in the same enclosure, and in another one."""
     geoms = units.geometry.values
-    hits = shapely.STRtree(geoms).query(geoms[idx], predicate="dwithin", distance=gap_m)
+    hits = tree.query(geoms[idx], predicate="dwithin", distance=gap_m)
     hits = hits[hits != idx]
     if len(hits) == 0:
-        return None
+        return None, None
     d = shapely.distance(geoms[idx], geoms[hits])
-    k = int(np.argmin(d))
-    same = units["enclosure_id"].iat[hits[k]] == units["enclosure_id"].iat[idx]
-    return str(units["unit_id"].iat[hits[k]]), float(d[k]), bool(same)
+    enc = units["enclosure_id"].to_numpy()
+    same = enc[hits] == enc[idx]
+    uid = units["unit_id"].to_numpy()
+    out = []
+    for mask in (same, ~same):
+        if mask.any():
+            k = np.flatnonzero(mask)[np.lexsort((uid[hits[mask]], d[mask]))[0]]
+            out.append((str(uid[hits[k]]), float(d[k])))
+        else:
+            out.append(None)
+    return out[0], out[1]
 
 
 def solve(
@@ -123,6 +132,7 @@ def solve(
     hulls = [shapely.get_coordinates(shapely.convex_hull(g)) for g in geoms]
     walled_m = np.where(cand["walled"].to_numpy(dtype=bool), shapely.length(shapely.boundary(geoms)), 0.0)
     cl = _Clusters(hh, bounds, hulls, walled_m)
+    u_tree = shapely.STRtree(geoms)
     cap = settings.subsidy_cap_yuan
 
     for e in _edges(cand, gap).itertuples(index=False):
@@ -190,7 +200,7 @@ def solve(
         members = np.flatnonzero(roots == r)
         encl_id = cand["enclosure_id"].iat[r]
         within = enc_geom.get(encl_id) if pd.notna(encl_id) else None
-        env = shapely.buffer(shapely.union_all(geoms[members]), 5.0)
+        env = shapely.buffer(shapely.convex_hull(shapely.union_all(geoms[members])), 5.0)
         near_b = b_geoms[b_tree.query(env, predicate="intersects")] if b_tree is not None else None
         near_r = cross_roads.iloc[r_tree.query(env, predicate="intersects")] if r_tree is not None else None
         p = p_of[r]
@@ -202,12 +212,9 @@ def solve(
         area_id = f"{code}-A{counters[code]:03d}"
         area_of_root[r] = area_id
         bound = set(cl.refused.get(r, set()))
-        for m in members:
-            near = _nearest_across(cand, int(m), p.max_gap_m)
-            if near is not None and not near[2]:
-                bound.add("barrier")
-                break
-        unit_ids = cand["unit_id"].to_numpy()[members].tolist()
+        if any(_neighbours(cand, u_tree, int(m), p.max_gap_m)[1] is not None for m in members):
+            bound.add("barrier")
+        unit_ids = sorted(cand["unit_id"].to_numpy()[members].tolist())
         over = enc.cost_yuan > settings.subsidy_cap_yuan
         area_rows.append({
             "area_id": area_id,
@@ -248,7 +255,7 @@ def solve(
             reason.append(f"并入相邻已管理小区 {absorbed_by[r]}（扩围）"); mode.append(None)
         else:
             outcome.append("remainder"); area_id.append(None); absorbed.append(None)
-            reason.append(_remainder_reason(cand, i, r, cl, p_of[i]))
+            reason.append(_remainder_reason(cand, u_tree, i, r, cl, p_of[i]))
             mode.append("self_managed" if cl.hh[r] < 30 else "community_center")
     members_gdf = cand.drop(columns=["_root", "role"]).assign(
         outcome=outcome, area_id=area_id, absorbed_by=absorbed, reason=reason, suggested_mode=mode,
@@ -277,17 +284,18 @@ def _explain(bound: set[str], n_units: int, over_cap: bool) -> str:
     return text
 
 
-def _remainder_reason(cand: gpd.GeoDataFrame, i: int, r: int, cl: _Clusters, p: ProposalParams) -> str:
+def _remainder_reason(cand: gpd.GeoDataFrame, tree: shapely.STRtree, i: int, r: int, cl: _Clusters,
+                      p: ProposalParams) -> str:
     hh = int(cl.hh[r])
     if pd.isna(cand["enclosure_id"].iat[i]):
         return "不在任何街道（镇）围合单元内（可能位于河道或辖区外），请核对图斑位置"
-    near = _nearest_across(cand, i, p.max_gap_m)
+    same, other = _neighbours(cand, tree, i, p.max_gap_m)
     small = f"户数 {hh} 户低于最低 {p.min_households} 户"
-    if near is None:
+    if same is None and other is None:
         return f"{small}，且 {p.max_gap_m:g} 米内无其他可合并单元（孤立）"
-    uid, d, same = near
-    if not same:
-        return f"{small}；最近单元 {uid}（{d:.0f} 米）被河流/铁路/主干路/街道界线隔开"
+    if same is None and other is not None:
+        uid, d = other
+        return f"{small}；{p.max_gap_m:g} 米内的单元 {uid}（{d:.0f} 米）被河流/铁路/主干路/街道界线隔开"
     refused = cl.refused.get(r, set())
     if refused:
         why = "、".join(REASONS_ZH[x] for x in sorted(refused))

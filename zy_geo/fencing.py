@@ -117,10 +117,10 @@ def area_boundary(
     return shapely.Polygon(shapely.get_exterior_ring(out))
 
 
-def _length_near(line: shapely.Geometry, targets: np.ndarray) -> float:
+def _length_near(line: shapely.Geometry, targets: np.ndarray, tolerance_m: float) -> float:
     if len(targets) == 0:
         return 0.0
-    zone = shapely.union_all(shapely.buffer(targets, WALL_TOLERANCE_M))
+    zone = shapely.union_all(shapely.buffer(targets, tolerance_m))
     return float(shapely.length(shapely.intersection(line, zone)))
 
 
@@ -163,6 +163,7 @@ def enclose(
     camera_spacing_m: float = 60.0,
     cameras_per_gate: int = 2,
     hull_ratio: float = 0.35,
+    pad_m: float = 2.0,
 ) -> Enclosure:
     """Boundary, fence, gates, cameras and cost of enclosing ``members`` as one area.
 
@@ -184,25 +185,27 @@ def enclose(
         One perimeter camera per this many metres of boundary (a default; override).
     cameras_per_gate : int
         Cameras at each gate (in and out).
-    hull_ratio : float
-        See :func:`area_boundary`.
+    hull_ratio, pad_m : float
+        See :func:`area_boundary`. Walls and façades within ``pad_m`` + :data:`WALL_TOLERANCE_M`
+        of the boundary count as already enclosing it.
 
     Returns
     -------
     Enclosure
     """
     geoms = np.asarray(members, dtype=object)
-    boundary = area_boundary(geoms, within=within, hull_ratio=hull_ratio)
+    boundary = area_boundary(geoms, within=within, hull_ratio=hull_ratio, pad_m=pad_m)
     ring = shapely.get_exterior_ring(boundary)
     perimeter = float(shapely.length(ring))
+    tol = pad_m + WALL_TOLERANCE_M
     walled_geoms = geoms[np.asarray(walled, dtype=bool)]
-    wall = _length_near(ring, shapely.boundary(walled_geoms)) if len(walled_geoms) else 0.0
+    wall = _length_near(ring, shapely.boundary(walled_geoms), tol) if len(walled_geoms) else 0.0
     facade = 0.0
     if buildings is not None and len(buildings):
-        near = buildings[shapely.dwithin(buildings, ring, WALL_TOLERANCE_M)]
-        rest = shapely.difference(ring, shapely.buffer(shapely.boundary(walled_geoms), WALL_TOLERANCE_M)
+        near = buildings[shapely.dwithin(buildings, ring, tol)]
+        rest = shapely.difference(ring, shapely.buffer(shapely.boundary(walled_geoms), tol)
                                   ) if len(walled_geoms) else ring
-        facade = _length_near(rest, shapely.boundary(near))
+        facade = _length_near(rest, shapely.boundary(near), tol)
     new_fence = max(perimeter - wall - facade, 0.0)
     vehicle, pedestrian = count_gates(boundary, roads)
     if vehicle + pedestrian == 0:

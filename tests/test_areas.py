@@ -1,0 +1,201 @@
+"""Management-area rules on tiny hand-built cities whose answer can be said in a sentence."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, box
+
+from zy_geo import InputError
+from zy_geo._areas_config import ProposalParams, load_proposal_config
+from zy_geo.areas import propose_areas
+from zy_geo.enclosures import enclosures
+from zy_geo.fencing import area_boundary, enclose
+from zy_geo.settings import Settings
+
+CRS = "EPSG:4544"
+
+
+def _compounds(boxes, hh, *, mode=None, walled=None, ids=None):
+    n = len(boxes)
+    return gpd.GeoDataFrame(
+        {
+            "compound_id": ids or [f"c{i}" for i in range(n)],
+            "households": hh,
+            "mode": mode or ["none"] * n,
+            "kind": ["open"] * n,
+            "walled": walled or [False] * n,
+        },
+        geometry=[box(*b) for b in boxes],
+        crs=CRS,
+    )
+
+
+def _streets(*boxes, names=None):
+    names = names or [f"街道{i}" for i in range(len(boxes))]
+    return gpd.GeoDataFrame(
+        {"street": names, "street_code": [f"S{i}" for i in range(len(boxes))], "body": ["雁江区"] * len(boxes)},
+        geometry=[box(*b) for b in boxes],
+        crs=CRS,
+    )
+
+
+def _partition_ok(result, compounds):
+    m = result.members
+    assert sorted(m["unit_id"]) == sorted(compounds.loc[compounds["mode"] == "none", "compound_id"])
+    assert m["outcome"].isin(["area", "absorbed", "remainder"]).all()
+    in_areas = [u for ids in result.areas["unit_ids"] for u in ids]
+    assert len(in_areas) == len(set(in_areas))
+    assert set(in_areas) == set(m.loc[m["outcome"] == "area", "unit_id"])
+    assert result.areas["households"].sum() == m.loc[m["outcome"] == "area", "households"].sum()
+
+
+def test_river_keeps_two_clusters_apart():
+    # two pairs of squares 20 m apart within each pair; a 60 m river between the pairs
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (200, 0, 260, 60), (280, 0, 340, 60)], [60] * 4)
+    rivers = gpd.GeoDataFrame({"name": ["沱江"]}, geometry=[box(150, -200, 190, 300)], crs=CRS)
+    r = propose_areas(c, streets=_streets((-100, -100, 450, 200)), rivers=rivers,
+                      params=ProposalParams(max_gap_m=100))
+    assert r.areas["unit_ids"].tolist() == [["c0", "c1"], ["c2", "c3"]]
+    assert "barrier" in r.areas["bound_by"].iloc[0]
+    assert not r.areas.geometry.intersects(rivers.geometry.iloc[0].buffer(-0.01)).any()
+    _partition_ok(r, c)
+
+
+def test_street_line_is_never_crossed():
+    # identical squares 20 m apart, but the street boundary runs between them at x=70
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60)], [100, 100])
+    streets = _streets((-100, -100, 70, 200), (70, -100, 300, 200))
+    r = propose_areas(c, streets=streets)
+    assert len(r.areas) == 2
+    assert sorted(r.areas["street"]) == ["街道0", "街道1"]
+    for _, a in r.areas.iterrows():
+        s = streets.loc[streets["street"] == a["street"]].geometry.iloc[0]
+        assert s.buffer(0.01).covers(a.geometry)
+
+
+def test_arterial_is_a_barrier_but_a_crossable_local_road_costs_a_gate():
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60)], [60, 60])
+    road = LineString([(70, -100), (70, 200)])
+    for road_class, n_areas in (("arterial", 0), ("local", 1)):
+        roads = gpd.GeoDataFrame({"road_class": [road_class]}, geometry=[road], crs=CRS)
+        params = ProposalParams(crossable=("path", "local"))
+        r = propose_areas(c, streets=_streets((-100, -100, 300, 200)), roads=roads, params=params)
+        assert len(r.areas) == n_areas, road_class
+        if n_areas:
+            assert r.areas["vehicle_gates"].iloc[0] == 2  # the local road enters and leaves
+        else:
+            assert set(r.members["outcome"]) == {"remainder"}
+            assert all("隔开" in s for s in r.remainders["reason"])
+
+
+def test_group_over_household_maximum_is_split():
+    # a row of six 100-household compounds 10 m apart; max 300 per area → two areas of 300
+    boxes = [(i * 70, 0, i * 70 + 60, 60) for i in range(6)]
+    c = _compounds(boxes, [100] * 6)
+    r = propose_areas(c, streets=_streets((-50, -50, 500, 150)),
+                      params=ProposalParams(max_households=300, min_households=50, respect_cost_cap=False))
+    assert sorted(r.areas["households"]) == [300, 300]
+    assert all("max_households" in b for b in r.areas["bound_by"])
+    _partition_ok(r, c)
+
+
+def test_isolated_building_is_flagged_with_reason():
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (1000, 1000, 1012, 1030)], [70, 70, 12])
+    r = propose_areas(c, streets=_streets((-100, -100, 1200, 1200)))
+    assert len(r.areas) == 1
+    rem = r.remainders.set_index("unit_id")
+    assert list(rem.index) == ["c2"]
+    assert "孤立" in rem.loc["c2", "reason"]
+    assert rem.loc["c2", "suggested_mode"] == "self_managed"
+    _partition_ok(r, c)
+
+
+def test_small_neighbour_absorbed_by_managed_compound():
+    c = _compounds([(0, 0, 100, 100), (110, 0, 130, 30)], [400, 20], mode=["professional", "none"],
+                   walled=[True, False])
+    r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
+    assert r.members.set_index("unit_id").loc["c1", "absorbed_by"] == "c0"
+    assert r.members["outcome"].tolist() == ["absorbed"]
+
+
+def test_orphan_buildings_become_units():
+    c = _compounds([(0, 0, 60, 60)], [90])
+    b = gpd.GeoDataFrame({"building_id": ["b1", "b2", "b3"], "compound_id": [None, None, None],
+                          "households": [12, 12, 12]},
+                         geometry=[box(80, 0, 92, 30), box(100, 0, 112, 30), box(900, 900, 912, 930)], crs=CRS)
+    r = propose_areas(c, streets=_streets((-100, -100, 1000, 1000)), buildings=b)
+    assert r.areas["unit_ids"].tolist() == [["B:b1", "c0"]]
+    assert r.remainders["unit_id"].tolist() == ["B:b3"]
+    # façades of the grouped buildings on the boundary save fence
+    assert r.areas["facade_m"].iloc[0] > 0
+
+
+def test_existing_walls_reduce_new_fence():
+    g = [box(0, 0, 100, 100)]
+    s = Settings()
+    open_ = enclose(g, walled=[False], settings=s)
+    walled = enclose(g, walled=[True], settings=s)
+    assert open_.new_fence_m == pytest.approx(416, abs=1)
+    assert walled.new_fence_m < 0.05 * open_.new_fence_m
+    assert walled.cost_yuan < open_.cost_yuan
+
+
+def test_boundary_covers_members_and_stays_in_enclosure():
+    members = [box(0, 0, 50, 50), box(60, 0, 110, 50), box(0, 60, 50, 110)]
+    within = box(-3, -3, 200, 200)
+    b = area_boundary(members, within=within)
+    assert b.covers(box(0, 0, 50, 50)) and b.covers(box(60, 0, 110, 50))
+    assert within.buffer(1e-6).covers(b)
+    assert b.area < box(-2, -2, 112, 112).area  # tighter than the padded box
+
+
+def test_deterministic_for_same_inputs():
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 2000, size=(80, 2))
+    c = _compounds([(x, y, x + 30, y + 30) for x, y in xy], rng.integers(10, 200, 80).tolist())
+    kw = {"streets": _streets((-100, -100, 2200, 2200))}
+    a, b = propose_areas(c, **kw), propose_areas(c, **kw)
+    assert a.areas.drop(columns="geometry").equals(b.areas.drop(columns="geometry"))
+    assert a.members["outcome"].tolist() == b.members["outcome"].tolist()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.floats(0, 1500), st.floats(0, 1500), st.integers(1, 400)), min_size=1, max_size=40),
+    st.integers(50, 300), st.floats(10, 120),
+)
+def test_every_unmanaged_household_has_exactly_one_outcome(spec, max_hh, gap):
+    c = _compounds([(x, y, x + 25, y + 25) for x, y, _ in spec], [h for *_, h in spec])
+    params = ProposalParams(max_gap_m=gap, max_households=max(max_hh, 400), min_households=50)
+    r = propose_areas(c, streets=_streets((-50, -50, 800, 1600), (800, -50, 1600, 1600)), params=params)
+    _partition_ok(r, c)
+    assert r.areas["households"].le(params.max_households).all()
+    assert r.members["households"].sum() == c["households"].sum()
+
+
+def test_config_per_street_and_errors(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('[proposal]\nmax_gap_m = 40\ncrossable = ["path", "local"]\n'
+                 '[proposal.streets."莲花街道"]\nmax_households = 800\n[prices]\nfence_per_m_yuan = 200\n',
+                 encoding="utf-8")
+    params, per_street, s = load_proposal_config(f)
+    assert params.max_gap_m == 40.0 and params.crossable == ("path", "local")
+    assert per_street["莲花街道"].max_households == 800 and per_street["莲花街道"].max_gap_m == 40.0
+    assert s.prices.fence_per_m_yuan == 200.0
+    f.write_text('[proposal]\nmax_gapm = 40\n', encoding="utf-8")
+    with pytest.raises(InputError, match="unknown proposal setting 'max_gapm'"):
+        load_proposal_config(f)
+    with pytest.raises(InputError, match="arterial roads can never be crossed"):
+        ProposalParams(crossable=("arterial",))
+
+
+def test_enclosures_drop_river_and_split_by_rail():
+    streets = _streets((0, 0, 1000, 1000))
+    rivers = gpd.GeoDataFrame({"name": ["沱江"]}, geometry=[box(450, 0, 550, 1000)], crs=CRS)
+    rail = gpd.GeoDataFrame({"name": ["成渝铁路"]}, geometry=[LineString([(0, 500), (1000, 500)])], crs=CRS)
+    enc = enclosures(streets, rivers=rivers, rail=rail)
+    assert len(enc) == 4
+    assert enc.area.sum() == pytest.approx(900_000)
+    assert enc["enclosure_id"].is_unique
