@@ -199,3 +199,24 @@ def test_enclosures_drop_river_and_split_by_rail():
     assert len(enc) == 4
     assert enc.area.sum() == pytest.approx(900_000)
     assert enc["enclosure_id"].is_unique
+
+
+def test_exports_gpkg_layers_and_chinese_summary(tmp_path):
+    import openpyxl
+    import pyogrio
+
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (1000, 1000, 1012, 1030)], [70, 70, 12])
+    r = propose_areas(c, streets=_streets((-100, -100, 1200, 1200)))
+    path = r.to_gpkg(tmp_path / "p.gpkg")
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {"areas", "members", "remainders"}
+    areas = gpd.read_file(path, layer="areas")
+    assert areas.crs.to_epsg() == 4544 and areas["unit_ids"].tolist() == ["c0；c1"]
+    x = r.to_xlsx(tmp_path / "p.xlsx")
+    wb = openpyxl.load_workbook(x)
+    assert wb.sheetnames == ["汇总", "管理区域", "单元去向", "待处理"]
+    header = [c.value for c in wb["汇总"][1]]
+    assert header[:3] == ["街道（镇）", "单元数", "无物业户数"]
+    last = [c.value for c in wb["汇总"][wb["汇总"].max_row]]
+    assert last[0] == "合计" and last[2] == 152
+    assert "<table>" in r._repr_html_() or "<table" in r._repr_html_()

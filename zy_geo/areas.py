@@ -33,6 +33,37 @@ from .units import build_units
 OUTCOMES = {"area": "纳入管理区域", "absorbed": "并入相邻已管理小区（扩围）", "remainder": "暂不能合并（需另行处理）"}
 
 
+SUMMARY_ZH = {
+    "street": "街道（镇）", "units": "单元数", "households": "无物业户数", "areas": "拟划管理区域数",
+    "households_in_areas": "纳入区域户数", "households_absorbed": "扩围并入户数",
+    "households_remaining": "待处理户数", "covered_share": "覆盖比例", "new_fence_m": "新建围挡（米）",
+    "fence_per_household_m": "户均围挡（米）", "cost_yuan": "估算造价（元）", "areas_over_cap": "超5万元区域数",
+}
+AREA_ZH = {
+    "area_id": "区域编号", "street": "街道（镇）", "street_code": "街道代码", "body": "责任主体",
+    "enclosure_id": "围合单元", "n_units": "单元数", "unit_ids": "包含单元", "households": "户数",
+    "perimeter_m": "周长（米）", "existing_wall_m": "已有围墙（米）", "facade_m": "建筑外墙围合（米）",
+    "new_fence_m": "新建围挡（米）", "fence_per_household_m": "户均围挡（米）", "vehicle_gates": "车行出入口",
+    "pedestrian_gates": "人行出入口", "gates": "出入口合计", "cameras": "监控（个）", "cost_yuan": "估算造价（元）",
+    "subsidy_yuan": "可获奖补（元）", "over_cap": "超5万元上限", "bound_by": "约束条件", "explanation": "说明",
+}
+MEMBER_ZH = {
+    "unit_id": "单元编号", "source": "来源", "kind": "类型", "households": "户数", "walled": "已有围墙",
+    "member_ids": "包含小区/楼栋", "street": "街道（镇）", "street_code": "街道代码", "body": "责任主体",
+    "enclosure_id": "围合单元", "outcome": "去向", "area_id": "区域编号", "absorbed_by": "并入小区",
+    "reason": "原因", "suggested_mode": "建议管理方式", "group_households": "所在组户数",
+}
+
+
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists → '；'-joined text, for files."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = out[col].map(lambda v: "；".join(map(str, v)) if isinstance(v, list | tuple) else v)
+    return out
+
+
 @dataclass
 class ProposalResult:
     """Proposed areas, the outcome of every unit, and what remains.
@@ -99,6 +130,28 @@ class ProposalResult:
         table = self.areas[cols].head(15).to_html(index=False, escape=True, float_format="{:,.0f}".format)
         return head + table + (f"<p>… {len(self.areas) - 15} more</p>" if len(self.areas) > 15 else "")
 
+    def to_xlsx(self, path: str | Path) -> Path:
+        """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向) and remainders (待处理)
+        with Chinese headers, and return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sheets = {
+            "汇总": self.summary().rename(columns=SUMMARY_ZH),
+            "管理区域": _flat(self.areas.drop(columns="geometry")).rename(columns=AREA_ZH),
+            "单元去向": _flat(self.members.drop(columns="geometry")).assign(
+                outcome=lambda d: d["outcome"].map(OUTCOMES)).rename(columns=MEMBER_ZH),
+            "待处理": _flat(self.remainders.drop(columns="geometry")).rename(columns=MEMBER_ZH),
+        }
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            for name, df in sheets.items():
+                df.to_excel(xl, sheet_name=name, index=False)
+                ws = xl.sheets[name]
+                ws.freeze_panes = "A2"
+                for col in ws.columns:
+                    width = max(len(str(c.value or "")) for c in col[:50])
+                    ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 60)
+        return path
+
     def to_gpkg(self, path: str | Path) -> Path:
         """Write layers ``areas``, ``members``, ``remainders`` (QGIS-readable) and return the path."""
         path = Path(path)
@@ -106,11 +159,8 @@ class ProposalResult:
         if path.exists():
             path.unlink()
         for name, gdf in (("areas", self.areas), ("members", self.members), ("remainders", self.remainders)):
-            out = gdf.copy()
-            for col in out.columns:
-                if col != "geometry" and out[col].map(lambda v: isinstance(v, list | tuple | set)).any():
-                    out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, list | tuple | set) else v)
-            out.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+            gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs).to_file(
+                path, layer=name, driver="GPKG", engine="pyogrio")
         return path
 
 

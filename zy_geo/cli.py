@@ -100,6 +100,34 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, ou
 
 
 @cli.command()
+@click.argument("city", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Survey ledger joined to the compounds first.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML with [proposal], [proposal.streets.\"<name>\"] and [prices].")
+@click.option("--coord-frame", default="gcj02", show_default=True,
+              type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="GeoPackage with layers areas, members, remainders (+ <stem>_summary.xlsx).")
+def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path) -> None:
+    """Propose management areas (合理划定管理区域) with fence, gates, cameras and cost."""
+    from .pipeline import propose as run_propose
+
+    try:
+        result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, progress=True)
+    except ZyGeoError as exc:
+        _fail(exc)
+    total = result.summary().iloc[-1]
+    click.echo(
+        f"{len(result.areas)} areas for {int(total['households_in_areas'])} households; "
+        f"absorbed {int(total['households_absorbed'])}; remaining {int(total['households_remaining'])} "
+        f"({len(result.remainders)} units); new fence {total['new_fence_m']:,.0f} m; "
+        f"cost {total['cost_yuan']:,.0f} yuan; {int(total['areas_over_cap'])} areas over the cap"
+    )
+    click.echo(f"areas: {out}\nsummary: {out.with_name(out.stem + '_summary.xlsx')}")
+
+
+@cli.command()
 @click.option("--scale", type=float, default=1.0, show_default=True)
 @click.option("--seed", type=int, default=2023, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),

@@ -14,6 +14,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._areas_config import load_proposal_config
+from .areas import ProposalResult, propose_areas
 from .coverage import coverage_table, write_coverage_xlsx
 from .io import read_city
 from .join import JoinResult, join_ledger
@@ -136,3 +138,73 @@ def run(
     files["map"] = save_map(fmap, out / "coverage_map.html")
     timings["map"] = time.perf_counter() - t
     return RunResult(layers, led, joined, compounds, cov, files, timings)
+
+
+def load_compounds(
+    city: str | Path, ledger: str | Path | None = None, *, coord_frame: str = "gcj02"
+) -> tuple[dict[str, gpd.GeoDataFrame], LedgerResult | None, JoinResult | None]:
+    """Read a city GeoPackage and, when given, join the survey ledger to its compounds.
+
+    Returns the layers (``layers["compounds"]`` replaced by the joined compounds), the ledger
+    result and the join result.
+    """
+    layers = read_city(city)
+    if ledger is None:
+        return layers, None, None
+    led = read_ledger(ledger)
+    joined = join_ledger(layers["compounds"], led.table, coord_frame=coord_frame)
+    layers = {**layers, "compounds": joined.joined}
+    return layers, led, joined
+
+
+def propose(
+    city: str | Path,
+    ledger: str | Path | None = None,
+    *,
+    config: str | Path | None = None,
+    out: str | Path | None = None,
+    coord_frame: str = "gcj02",
+    progress: bool = False,
+) -> ProposalResult:
+    """Propose management areas for a city (optionally with its survey ledger) from a TOML config.
+
+    Parameters
+    ----------
+    city : str or Path
+        City GeoPackage (layers ``compounds``, ``streets``; ``buildings``, ``roads``, ``rivers``,
+        ``rail`` used when present).
+    ledger : str or Path, optional
+        Survey ledger joined to the compounds first (its households and modes win).
+    config : str or Path, optional
+        TOML with ``[proposal]`` (and ``[proposal.streets."<name>"]``) and ``[prices]``.
+    out : str or Path, optional
+        GeoPackage to write (layers ``areas``, ``members``, ``remainders``); the summary
+        workbook goes next to it as ``<stem>_summary.xlsx``.
+    coord_frame : str
+        Frame of the ledger's coordinates.
+    progress : bool
+        Progress bar while pricing areas.
+
+    Returns
+    -------
+    ProposalResult
+    """
+    params, street_params, settings = load_proposal_config(config)
+    layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
+    result = propose_areas(
+        layers["compounds"],
+        streets=layers["streets"],
+        buildings=layers.get("buildings"),
+        roads=layers.get("roads"),
+        rivers=layers.get("rivers"),
+        rail=layers.get("rail"),
+        params=params,
+        street_params=street_params,
+        settings=settings,
+        progress=progress,
+    )
+    if out is not None:
+        out = Path(out)
+        result.to_gpkg(out)
+        result.to_xlsx(out.with_name(f"{out.stem}_summary.xlsx"))
+    return result
