@@ -1,0 +1,214 @@
+"""Benchmark: management-area proposal vs a DBSCAN proximity baseline and spopt max-p.
+
+All methods run on the *same units* (unmanaged compounds + orphan-building groups of the sample
+city) in the same run, each in its own subprocess so peak memory is per method. Every grouping is
+scored by the same evaluator:
+
+* areas crossing a barrier: members in different barrier enclosures (river, rail, arterial,
+  non-crossable roads);
+* areas crossing a street line: members in different streets/towns;
+* covered share: unmanaged households in a viable area (min ≤ households ≤ max, and no crossing);
+* new fence per household, and areas over the 50,000-yuan cap: ``zy_geo.fencing.enclose`` on the
+  members of each viable area (zy_geo's own boundaries are clipped to its enclosure; the baselines'
+  are not, since theirs may span several).
+
+Run (writes a section into benchmarks/RESULTS.md)::
+
+    .venv/bin/python benchmarks/bench_areas.py --scales 1 10 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "outputs" / "bench"
+SEED = 2023
+MAXP_LIMIT_UNITS = 6000  # max-p construction is super-linear; beyond this it does not finish here
+
+
+def _city(scale: float) -> Path:
+    from zy_geo.sample import generate_sample
+
+    out = CACHE / f"scale_{scale:g}"
+    city = out / "city.gpkg"
+    if not city.exists():
+        generate_sample(out, scale=scale, seed=SEED)
+    return city
+
+
+def _units(scale: float):
+    from zy_geo._areas_config import ProposalParams
+    from zy_geo.enclosures import assign_enclosure, enclosures
+    from zy_geo.io import read_city
+    from zy_geo.units import build_units
+
+    layers = read_city(_city(scale))
+    p = ProposalParams()
+    units = build_units(layers["compounds"], layers.get("buildings"), orphan_gap_m=p.orphan_gap_m)
+    units = units[units["role"] == "unit"].reset_index(drop=True)
+    enc = enclosures(layers["streets"], rivers=layers.get("rivers"), rail=layers.get("rail"),
+                     roads=layers.get("roads"), crossable=p.crossable)
+    units["enclosure_id"] = assign_enclosure(units, enc)
+    units["street_of"] = units["enclosure_id"].map(enc.set_index("enclosure_id")["street"])
+    return layers, units, enc, p
+
+
+def _dbscan(units, p) -> np.ndarray:
+    import shapely
+    from scipy.sparse import coo_matrix
+    from sklearn.cluster import DBSCAN
+
+    g = units.geometry.values
+    i, j = shapely.STRtree(g).query(g, predicate="dwithin", distance=p.max_gap_m)
+    d = shapely.distance(g[i], g[j])
+    graph = coo_matrix((d + 1e-9, (i, j)), shape=(len(g), len(g))).tocsr()
+    return DBSCAN(eps=p.max_gap_m + 1e-6, min_samples=1, metric="precomputed").fit_predict(graph)
+
+
+def _maxp(units, p) -> np.ndarray:
+    import shapely
+    from libpysal.weights import W
+    from spopt.region import MaxPHeuristic
+
+    g = units.geometry.values
+    i, j = shapely.STRtree(g).query(g, predicate="dwithin", distance=p.max_gap_m)
+    keep = i != j
+    neighbors = {k: [] for k in range(len(g))}
+    for a, b in zip(i[keep], j[keep], strict=True):
+        neighbors[int(a)].append(int(b))
+    xy = shapely.get_coordinates(shapely.centroid(g))
+    gdf = units[["households", "geometry"]].copy()
+    gdf["x"], gdf["y"] = xy[:, 0], xy[:, 1]
+    gdf = gdf.reset_index(drop=True)
+    w = W(neighbors, silence_warnings=True)
+    model = MaxPHeuristic(gdf, w, ["x", "y"], "households", p.min_households, top_n=2,
+                          max_iterations_construction=10, max_iterations_sa=1, policy="keep")
+    model.solve()
+    return np.asarray(model.labels_)
+
+
+def _zy(layers, p) -> tuple[np.ndarray, pd.DataFrame]:
+    from zy_geo.areas import propose_areas
+
+    r = propose_areas(layers["compounds"], streets=layers["streets"], buildings=layers.get("buildings"),
+                      roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), params=p)
+    return r
+
+
+def run_one(method: str, scale: float) -> dict:
+    """Run one method on one scale (in this process) and score it."""
+    from zy_geo.fencing import enclose
+    from zy_geo.settings import Settings
+
+    layers, units, enc, p = _units(scale)
+    s = Settings()
+    t0 = time.perf_counter()
+    zy_areas = None
+    if method == "dbscan":
+        labels = _dbscan(units, p)
+    elif method == "maxp":
+        labels = _maxp(units, p)
+    else:
+        res = _zy(layers, p)
+        elapsed = time.perf_counter() - t0
+        m = res.members.set_index("unit_id")
+        area_of = m["area_id"].reindex(units["unit_id"]).to_numpy()
+        codes, labels = np.unique(np.where(pd.isna(area_of), "", area_of).astype(str), return_inverse=True)
+        labels = np.where(pd.isna(area_of), -1, labels)
+        zy_areas = res.areas
+    if method != "zy_geo":
+        elapsed = time.perf_counter() - t0
+
+    df = pd.DataFrame({"label": labels, "hh": units["households"].to_numpy(),
+                       "enc": units["enclosure_id"].astype(str).to_numpy(),
+                       "street": units["street_of"].astype(str).to_numpy()})
+    df = df[df["label"] >= 0]
+    grp = df.groupby("label")
+    n_enc = grp["enc"].nunique()
+    n_street = grp["street"].nunique()
+    hh = grp["hh"].sum()
+    viable = (hh >= p.min_households) & (hh <= p.max_households) & (n_enc == 1) & (n_street == 1)
+    total_hh = int(units["households"].sum())
+    fence = hh_v = over = 0.0
+    if zy_areas is not None:
+        ok = zy_areas[zy_areas["households"] >= p.min_households]
+        fence, hh_v, over = ok["new_fence_m"].sum(), ok["households"].sum(), int(ok["over_cap"].sum())
+    else:
+        geoms = units.geometry.values
+        walled = units["walled"].to_numpy(dtype=bool)
+        for lab in viable[viable].index:
+            idx = np.flatnonzero(labels == lab)
+            e = enclose(geoms[idx], walled=walled[idx], settings=s)
+            fence += e.new_fence_m
+            hh_v += hh[lab]
+            over += e.cost_yuan > s.subsidy_cap_yuan
+    return {
+        "method": method, "scale": scale, "units": len(units), "seconds": round(elapsed, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "areas": int(len(hh)), "viable_areas": int(viable.sum()),
+        "areas_crossing_barrier": int((n_enc > 1).sum()), "areas_crossing_street": int((n_street > 1).sum()),
+        "covered_share": round(float(hh[viable].sum() / total_hh), 3) if total_hh else None,
+        "fence_m_per_household": round(float(fence / hh_v), 3) if hh_v else None,
+        "areas_over_cap": int(over),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scales", nargs="+", type=float, default=[1, 10, 100])
+    ap.add_argument("--one", nargs=2, metavar=("METHOD", "SCALE"))
+    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], float(args.one[1]))))
+        return
+    rows = []
+    for scale in args.scales:
+        _city(scale)  # generate once, outside the timed runs
+        n_units = len(_units(scale)[1])
+        for method in ("zy_geo", "dbscan", "maxp"):
+            if method == "maxp" and n_units > MAXP_LIMIT_UNITS:
+                rows.append({"method": method, "scale": scale, "units": n_units,
+                             "note": f"not run: {n_units} units > {MAXP_LIMIT_UNITS}"})
+                continue
+            out = subprocess.run([sys.executable, __file__, "--one", method, str(scale)],
+                                 capture_output=True, text=True, check=False)
+            if out.returncode:
+                rows.append({"method": method, "scale": scale, "note": out.stderr.strip().splitlines()[-1][:120]})
+            else:
+                rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(rows[-1], flush=True)
+    table = pd.DataFrame(rows).fillna("").to_markdown(index=False)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    section = (f"## Management areas (`{Path(__file__).name}`)\n\n"
+               f"Command: `.venv/bin/python benchmarks/bench_areas.py --scales {' '.join(f'{s:g}' for s in args.scales)}`"
+               f"  \nMachine: {machine}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{table}\n")
+    _write_section(args.results, "## Management areas", section)
+    print(section)
+
+
+def _write_section(path: Path, heading: str, section: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    if heading in text:
+        start = text.index(heading)
+        nxt = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("" if nxt < 0 else text[nxt + 1:])
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
