@@ -1,8 +1,9 @@
 """Interactive HTML coverage maps (folium) for planners' meetings.
 
-Geometry is projected to WGS84 for Leaflet only at the end; analysis happened in EPSG:4544.
-Every string that comes from data is HTML-escaped before it reaches the page, and personal
-data columns are never carried into the map.
+Analysis happened in EPSG:4544; geometry is projected to WGS84 only here, for Leaflet, and
+shifted to GCJ-02 only when drawn over Gaode tiles. Every string from data is HTML-escaped
+before it reaches the page; personal-data columns never do unless ``include_pii=True``.
+``offline=True`` writes one self-contained file (see :mod:`zy_geo._map_offline`).
 
 Examples
 --------
@@ -11,10 +12,10 @@ Examples
 >>> compounds = gpd.GeoDataFrame(
 ...     {"compound_id": ["a"], "name": ["<b>x</b>小区"], "street": ["莲花街道"], "body": ["雁江区"],
 ...      "kind": ["open"], "mode": ["none"], "households": [120]},
-...     geometry=[box(400000, 3334000, 400100, 3334100)], crs="EPSG:4544")
+...     geometry=[box(462000, 3334000, 462100, 3334100)], crs="EPSG:4544")
 >>> m = coverage_map(compounds, title="样例")
->>> html = m.get_root().render()
->>> "&lt;b&gt;x&lt;/b&gt;小区" in html and "<b>x</b>小区" not in html
+>>> page = m.get_root().render()
+>>> "<b>x</b>" not in page and "lt;b" in page  # the name arrives escaped: &lt;b&gt;x…
 True
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,8 +33,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, MacroElement
+from folium.plugins import Fullscreen, Search
+from jinja2 import Template
 
+from ._errors import InputError
+from ._map_offline import inline_assets
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
+from .settings import Settings
 
 #: Colours of management modes on the map.
 MODE_COLOURS: dict[str, str] = {
@@ -41,40 +49,49 @@ MODE_COLOURS: dict[str, str] = {
     "self_managed": "#a6d96a",
     "none": "#d73027",
 }
+#: Chinese names of personal-data columns, recognised as well as the canonical English ones.
+PII_NAMES_ZH = ("联系人", "负责人", "联系电话", "电话", "手机", "身份证", "身份证号", "身份证号码")
 
-_COVERAGE_BINS = [0.0, 0.5, 0.7, 0.85, 0.95, 1.0001]
-_COVERAGE_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
+_BINS = [0.0, 0.5, 0.7, 0.85, 0.95, 1.0001]
+_BIN_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
+_BIN_LABELS = ["< 50%", "50–70%", "70–85%", "85–95%", "≥ 95%"]
+BASEMAPS = ("none", "osm", "gaode", "tianditu")
 
 
 def _esc(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     return html.escape(str(value), quote=True)
 
 
-def _to_display(gdf: gpd.GeoDataFrame, *, simplify_m: float) -> gpd.GeoDataFrame:
-    """Simplify in metres, then project to WGS84 and round to 1e-6° (≈ 0.1 m)."""
+def _drop_pii(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    cols = [c for c in gdf.columns if c in PII_COLUMNS or any(z in str(c) for z in PII_NAMES_ZH)]
+    return gdf.drop(columns=cols)
+
+
+def _display(gdf: gpd.GeoDataFrame, *, simplify_m: float, frame: str) -> gpd.GeoDataFrame:
+    """Simplify in metres, project to WGS84 (or shift to GCJ-02) and round to 1e-6° (≈ 0.1 m)."""
     if gdf.crs is None:
-        msg = "a layer passed to the map has no CRS; read it with zy_geo.io.read_layer or set_crs() first."
-        raise ValueError(msg)
-    out = gdf.to_crs("EPSG:4544") if not gdf.crs.equals("EPSG:4544") else gdf
+        msg = "a layer passed to the map has no CRS; read it with zy_geo.io.read_layer or use set_crs() first."
+        raise InputError(msg)
+    out = gdf.to_crs("EPSG:4544")
     if simplify_m > 0:
         out = out.set_geometry(out.geometry.simplify(simplify_m, preserve_topology=True))
     out = out.to_crs("EPSG:4326")
+    if frame == "gcj02":
+        from .crs import to_frame
+
+        out = to_frame(out, "gcj02")
     return out.set_geometry(shapely.set_precision(out.geometry.values, 1e-6))
 
 
-def _geojson(gdf: gpd.GeoDataFrame, props: dict[str, Sequence[Any]]) -> dict[str, Any]:
+def _features(gdf: gpd.GeoDataFrame, props: dict[str, Sequence[Any]]) -> dict[str, Any]:
     geoms = shapely.to_geojson(gdf.geometry.values)
-    feats = []
     keys = list(props)
-    for i, g in enumerate(geoms):
-        feats.append({
-            "type": "Feature",
-            "geometry": json.loads(g),
-            "properties": {k: props[k][i] for k in keys},
-        })
-    return {"type": "FeatureCollection", "features": feats}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(g), "properties": {k: props[k][i] for k in keys}}
+        for i, g in enumerate(geoms)
+    ]}
 
 
 def _tick(value: Any) -> str:
@@ -83,12 +100,30 @@ def _tick(value: Any) -> str:
     return "✓" if bool(value) else "✗"
 
 
-def _compound_popups(c: pd.DataFrame) -> list[str]:
-    out = []
+def milestone_batch(compounds: pd.DataFrame) -> pd.Series:
+    """Deadline batch per compound (notice §一): renovated or independent enclosed → 2023-06-30.
+
+    Returns
+    -------
+    Series of str
+        ``"2023-06-30"`` or ``"2023-12-31"``, aligned to ``compounds.index``.
+    """
+    early = pd.Series(False, index=compounds.index)
+    for col in ("renovated", "enclosed"):
+        if col in compounds.columns:
+            early |= compounds[col].astype("boolean").fillna(False).astype(bool)
+    if "kind" in compounds.columns:
+        early |= compounds["kind"].eq("enclosed")
+    return pd.Series(np.where(early, "2023-06-30", "2023-12-31"), index=compounds.index)
+
+
+def _compound_tips(c: pd.DataFrame) -> list[str]:
     haves = [k for k in SIX_HAVES_SHORT if k in c.columns]
-    for _, row in c.iterrows():
+    batch = milestone_batch(c)
+    out = []
+    for i, (_, row) in enumerate(c.iterrows()):
         lines = [f"<b>{_esc(row.get('name'))}</b>"]
-        for key, label in (("street", "街道（镇）"), ("community", "社区"), ("body", "责任主体")):
+        for key, label in (("body", "责任主体"), ("street", "街道（镇）"), ("community", "社区")):
             if key in c.columns:
                 lines.append(f"{label}：{_esc(row.get(key))}")
         if "kind" in c.columns:
@@ -97,23 +132,81 @@ def _compound_popups(c: pd.DataFrame) -> list[str]:
             lines.append(f"管理方式：{_esc(MODES.get(row.get('mode'), row.get('mode')))}")
         if "households" in c.columns:
             lines.append(f"户数：{_esc(row.get('households'))}")
+        lines.append(f"完成时限：{batch.iat[i]}")
         if haves:
             lines.append("六有：" + " ".join(f"{SIX_HAVES_SHORT[k]}{_tick(row.get(k))}" for k in haves))
         out.append("<br>".join(lines))
     return out
 
 
-def _legend(title: str, items: list[tuple[str, str]]) -> str:
+def _legend(title: str, items: list[tuple[str, str]], corner: str) -> Element:
     rows = "".join(
         f'<div><span style="display:inline-block;width:14px;height:14px;background:{colour};'
         f'margin-right:6px;vertical-align:middle;border:1px solid #555"></span>{_esc(label)}</div>'
         for colour, label in items
     )
-    return (
-        '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
+    return Element(
+        f'<div class="zy-legend" style="position:fixed;bottom:28px;{corner}:12px;z-index:9999;background:white;'
         'padding:8px 10px;border:1px solid #999;border-radius:4px;font:13px sans-serif">'
         f"<b>{_esc(title)}</b>{rows}</div>"
     )
+
+
+def _share_colour(v: float) -> str:
+    return "#cccccc" if np.isnan(v) else _BIN_COLOURS[int(np.digitize(v, _BINS) - 1)]
+
+
+def _household_share(compounds: pd.DataFrame, by: str) -> pd.Series:
+    hh = pd.to_numeric(compounds.get("households"), errors="coerce").fillna(0)
+    managed = compounds["mode"].astype("string").fillna("none").ne("none") if "mode" in compounds.columns \
+        else pd.Series(False, index=compounds.index)
+    g = pd.DataFrame({"key": compounds[by], "hh": hh, "m": hh.where(managed, 0)}).groupby("key")
+    total = g["hh"].sum()
+    return (g["m"].sum() / total.where(total > 0)).astype(float)
+
+
+class _FeatureCounts(MacroElement):
+    """Writes each layer's feature count to ``<html data-zy-layers>`` (read by browser tests)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var counts = {};
+            {% for name, var in this.layers %}
+            counts[{{ name|tojson }}] = {{ var }}.getLayers().length;
+            {% endfor %}
+            document.documentElement.setAttribute("data-zy-layers", JSON.stringify(counts));
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, layers: list[tuple[str, str]]):
+        super().__init__()
+        self._name = "FeatureCounts"
+        self.layers = layers
+
+
+def _tiles(fmap: folium.Map, basemap: str, settings: Settings) -> None:
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
+    elif basemap == "gaode":
+        folium.TileLayer(
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+            attr="高德地图（GCJ-02；图层已偏移，仅供显示）", name="高德地图", subdomains="1234",
+        ).add_to(fmap)
+    elif basemap == "tianditu":
+        key = os.environ.get(settings.tianditu_key_env)
+        if not key:
+            msg = (f"the Tianditu basemap needs a key in the environment variable {settings.tianditu_key_env} "
+                   f"(export {settings.tianditu_key_env}=<your key>); keys are never stored in code or files.")
+            raise InputError(msg)
+        for layer, name in (("vec", "天地图"), ("cva", "天地图注记")):
+            folium.TileLayer(
+                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+                f"&TILECOL={{x}}&tk={key}",
+                attr="天地图", name=name, subdomains="01234567", overlay=layer == "cva",
+            ).add_to(fmap)
 
 
 def coverage_map(
@@ -123,109 +216,186 @@ def coverage_map(
     coverage: pd.DataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
+    proposals: Any = None,
     title: str = "住宅小区物业管理覆盖情况",
     subtitle: str = "",
     basemap: str = "none",
+    include_pii: bool = False,
+    max_compounds: int = 20000,
+    settings: Settings | None = None,
 ) -> folium.Map:
-    """Draw compounds by management mode over street coverage, with a Chinese legend.
+    """Meeting map: street and body coverage, compounds by management mode, proposed areas.
 
     Parameters
     ----------
     compounds : GeoDataFrame
-        Compound polygons with ``name``, ``mode`` and optional ``street``, ``body``, ``kind``,
-        ``households`` and six-haves columns. Personal-data columns are ignored.
+        Compound polygons with ``name``, ``mode`` and optionally ``street``, ``body``, ``kind``,
+        ``households``, ``renovated``, ``enclosed`` and the six-haves columns.
     streets : GeoDataFrame, optional
-        Street/town polygons with a ``street`` column, shaded by ``coverage``.
+        Street/town polygons (``street``, ``body``): shaded by household coverage; dissolved by
+        ``body`` for the body layer.
     coverage : DataFrame, optional
-        Output of :func:`zy_geo.coverage.coverage_table` grouped by street; its
-        ``coverage_households`` share shades the streets.
+        Unused for shading (coverage is recomputed from ``compounds`` so the map and the data
+        agree); kept for compatibility.
     roads, rivers : GeoDataFrame, optional
-        Drawn as an offline vector basemap (no tiles needed).
+        The offline vector basemap (no tiles needed).
+    proposals : zy_geo.areas.ProposalResult, optional
+        Proposed management areas and flagged remainders drawn over the compounds.
     title, subtitle : str
-        Title block text (escaped).
-    basemap : {"none", "osm"}
-        ``none`` draws only the city's own layers (works offline).
+        Title block (escaped): what, as-of date, data source.
+    basemap : {"none", "osm", "gaode", "tianditu"}
+        ``none`` works offline. ``gaode`` shifts every layer to GCJ-02 for display only.
+        ``tianditu`` reads its key from the environment (``Settings.tianditu_key_env``).
+    include_pii : bool
+        Keep personal-data columns (default: removed before anything is drawn).
+    max_compounds : int
+        Above this many compounds, compound polygons are replaced by their centroids (a note
+        on the map says so) to keep the page small.
+    settings : Settings, optional
 
     Returns
     -------
     folium.Map
     """
-    compounds = compounds.drop(columns=[c for c in PII_COLUMNS if c in compounds.columns])
-    disp = _to_display(compounds, simplify_m=0.5)
-    tiles = "OpenStreetMap" if basemap == "osm" else None
+    if basemap not in BASEMAPS:
+        msg = f"basemap must be one of {BASEMAPS}, found {basemap!r}."
+        raise InputError(msg)
+    settings = settings or Settings()
+    frame = "gcj02" if basemap == "gaode" else "wgs84"
+    if not include_pii:
+        compounds = _drop_pii(compounds)
+    disp = _display(compounds, simplify_m=0.5, frame=frame)
+    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
     minx, miny, maxx, maxy = disp.total_bounds
-    fmap = folium.Map(tiles=tiles, prefer_canvas=True, control_scale=True)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    _tiles(fmap, basemap, settings)
+    counted: list[tuple[str, str]] = []
+
+    def add(gj: folium.GeoJson) -> folium.GeoJson:
+        gj.add_to(fmap)
+        counted.append((gj.layer_name, gj.get_name()))
+        return gj
 
     if rivers is not None and len(rivers):
-        r = _to_display(rivers, simplify_m=2.0)
-        folium.GeoJson(
-            _geojson(r, {"name": [_esc(v) for v in r.get("name", pd.Series([""] * len(r)))]}),
-            name="河流", style_function=lambda f: {"color": "#6baed6", "fillColor": "#c6dbef",
-                                                  "weight": 1, "fillOpacity": 0.9},
-        ).add_to(fmap)
+        r = _display(rivers, simplify_m=2.0, frame=frame)
+        add(folium.GeoJson(_features(r, {}), name="河流",
+                           style_function=lambda f: {"color": "#6baed6", "fillColor": "#c6dbef", "weight": 1,
+                                                     "fillOpacity": 0.9}))
     if roads is not None and len(roads):
-        r = _to_display(roads, simplify_m=2.0)
+        r = _display(roads, simplify_m=2.0, frame=frame)
         weights = {"arterial": 3, "secondary": 2, "local": 1, "path": 0.5}
         cls = r["road_class"].tolist() if "road_class" in r.columns else ["local"] * len(r)
-        folium.GeoJson(
-            _geojson(r, {"w": [weights.get(c, 1) for c in cls]}),
-            name="道路", style_function=lambda f: {"color": "#999999", "weight": f["properties"]["w"]},
-        ).add_to(fmap)
+        add(folium.GeoJson(_features(r, {"w": [weights.get(c, 1) for c in cls]}), name="道路",
+                           style_function=lambda f: {"color": "#9a9a9a", "weight": f["properties"]["w"]}))
 
+    legend_items = list(zip(_BIN_COLOURS, _BIN_LABELS, strict=True)) + [("#cccccc", "无数据")]
     if streets is not None and len(streets):
-        s = _to_display(streets, simplify_m=2.0)
-        share = pd.Series(np.nan, index=s.index)
-        if coverage is not None and "street" in coverage.columns:
-            lookup = coverage.drop_duplicates("street").set_index("street")["coverage_households"]
-            share = s["street"].map(lookup).astype(float)
-        colours = [
-            "#cccccc" if np.isnan(v) else _COVERAGE_COLOURS[int(np.digitize(v, _COVERAGE_BINS) - 1)]
-            for v in share
-        ]
-        tips = [
-            f"<b>{_esc(n)}</b><br>责任主体：{_esc(b)}<br>户数覆盖率："
-            + ("无数据" if np.isnan(v) else f"{v:.1%}")
-            for n, b, v in zip(s["street"], s.get("body", [""] * len(s)), share, strict=True)
-        ]
-        folium.GeoJson(
-            _geojson(s, {"fill": colours, "tip": tips}),
-            name="街道（镇）覆盖率",
-            style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#333333",
-                                      "weight": 2, "fillOpacity": 0.35},
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        ).add_to(fmap)
-        fmap.get_root().html.add_child(folium.Element(_legend("户数覆盖率", [
-            (_COVERAGE_COLOURS[0], "< 50%"), (_COVERAGE_COLOURS[1], "50–70%"),
-            (_COVERAGE_COLOURS[2], "70–85%"), (_COVERAGE_COLOURS[3], "85–95%"),
-            (_COVERAGE_COLOURS[4], "≥ 95%"),
-        ])))
+        s_share = _household_share(compounds, "street") if "street" in compounds.columns else pd.Series(dtype=float)
+        s = _display(streets, simplify_m=2.0, frame=frame)
+        share = s["street"].map(s_share).astype(float)
+        tips = [f"<b>{_esc(n)}</b><br>责任主体：{_esc(b)}<br>户数覆盖率：" + ("无数据" if np.isnan(v) else f"{v:.1%}")
+                for n, b, v in zip(s["street"], s.get("body", pd.Series([""] * len(s))), share, strict=True)]
+        add(folium.GeoJson(_features(s, {"fill": [_share_colour(v) for v in share], "tip": tips}),
+                           name="街道（镇）户数覆盖率",
+                           style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#333333",
+                                                     "weight": 2, "fillOpacity": 0.35},
+                           tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
+        if "body" in streets.columns and "body" in compounds.columns:
+            b_share = _household_share(compounds, "body")
+            bodies = _display(streets.dissolve(by="body", as_index=False), simplify_m=5.0, frame=frame)
+            bshare = bodies["body"].map(b_share).astype(float)
+            btips = [f"<b>{_esc(n)}</b><br>户数覆盖率：" + ("无数据" if np.isnan(v) else f"{v:.1%}")
+                     for n, v in zip(bodies["body"], bshare, strict=True)]
+            add(folium.GeoJson(_features(bodies, {"fill": [_share_colour(v) for v in bshare], "tip": btips}),
+                               name="责任主体户数覆盖率", show=False,
+                               style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#000000",
+                                                         "weight": 3, "fillOpacity": 0.35},
+                               tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
+        fmap.get_root().html.add_child(_legend("户数覆盖率", legend_items, "left"))
 
-    modes = disp["mode"].fillna("none").astype(str).tolist() if "mode" in disp.columns else ["none"] * len(disp)
-    folium.GeoJson(
-        _geojson(disp, {"fill": [MODE_COLOURS.get(m, "#888888") for m in modes],
-                        "tip": _compound_popups(disp)}),
+    note = ""
+    comp_layer_data = disp
+    if len(disp) > max_compounds:
+        comp_layer_data = disp.set_geometry(disp.geometry.representative_point())
+        note = f"小区数 {len(disp)} 超过 {max_compounds}，以点表示"
+    modes = (disp["mode"].astype("string").fillna("none").tolist() if "mode" in disp.columns
+             else ["none"] * len(disp))
+    comp = add(folium.GeoJson(
+        _features(comp_layer_data, {"fill": [MODE_COLOURS.get(m, "#888888") for m in modes],
+                                    "name": [_esc(n) for n in disp.get("name", pd.Series([""] * len(disp)))],
+                                    "tip": _compound_tips(disp)}),
         name="住宅小区（按管理方式）",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#222222",
-                                  "weight": 0.6, "fillOpacity": 0.8},
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#222222", "weight": 0.6,
+                                  "fillOpacity": 0.8},
+        marker=folium.CircleMarker(radius=4) if note else None,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(fmap)
-    mode_legend = _legend("管理方式", [(MODE_COLOURS[k], MODES[k]) for k in MODE_COLOURS])
-    fmap.get_root().html.add_child(folium.Element(mode_legend.replace("left:12px", "right:12px")))
+    ))
+    fmap.get_root().html.add_child(_legend("管理方式", [(MODE_COLOURS[k], MODES[k]) for k in MODE_COLOURS], "right"))
 
+    if proposals is not None:
+        _add_proposals(proposals, add, frame)
+
+    Search(layer=comp, search_label="name", placeholder="搜索小区名称", collapsed=False,
+           position="topright").add_to(fmap)
+    Fullscreen(title="全屏", title_cancel="退出全屏").add_to(fmap)
     block = (
-        '<div style="position:fixed;top:10px;left:60px;z-index:9999;background:white;padding:6px 12px;'
-        'border:1px solid #999;border-radius:4px;font:14px sans-serif">'
-        f"<b>{_esc(title)}</b><br><span style='font-size:12px'>{_esc(subtitle)}</span></div>"
+        '<div class="zy-title" style="position:fixed;top:10px;left:56px;z-index:9999;background:white;'
+        'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px sans-serif;max-width:45%">'
+        f"<b>{_esc(title)}</b><br><span style='font-size:12px'>{_esc(subtitle)}</span>"
+        + (f"<br><span style='font-size:12px;color:#a00'>{_esc(note)}</span>" if note else "")
+        + ("<br><span style='font-size:12px'>底图：高德（图层已转换为GCJ-02仅供显示）</span>" if frame == "gcj02" else "")
+        + "</div>"
     )
-    fmap.get_root().html.add_child(folium.Element(block))
+    fmap.get_root().html.add_child(Element(block))
     folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.add_child(_FeatureCounts(counted))
     return fmap
 
 
-def save_map(fmap: folium.Map, path: str | Path) -> Path:
-    """Write the map to a standalone HTML file (UTF-8) and return its path."""
+def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
+    areas = proposals.areas
+    if len(areas):
+        a = _display(areas, simplify_m=0.5, frame=frame)
+        tips = [
+            f"<b>拟划管理区域 {_esc(r.area_id)}</b><br>街道（镇）：{_esc(r.street)}<br>"
+            f"包含：{_esc('、'.join(map(str, r.unit_ids)))}<br>户数：{int(r.households)}<br>"
+            f"新建围挡：{r.new_fence_m:,.0f} 米；出入口 {int(r.gates)} 个；监控 {int(r.cameras)} 个<br>"
+            f"估算造价：{r.cost_yuan:,.0f} 元" + ("（超5万元上限）" if r.over_cap else "") + f"<br>{_esc(r.explanation)}"
+            for r in a.itertuples()
+        ]
+        add(folium.GeoJson(_features(a, {"tip": tips, "over": a["over_cap"].astype(bool).tolist()}),
+                           name="拟划管理区域",
+                           style_function=lambda f: {"color": "#c51b7d" if f["properties"]["over"] else "#2c7fb8",
+                                                     "weight": 3, "dashArray": "6 4", "fillOpacity": 0.05},
+                           tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
+    rem = proposals.remainders
+    if len(rem):
+        r = _display(rem, simplify_m=0.5, frame=frame)
+        tips = [f"<b>暂不能合并：{_esc(x.unit_id)}</b><br>户数：{int(x.households)}<br>原因：{_esc(x.reason)}<br>"
+                f"建议：{_esc(MODES.get(x.suggested_mode, x.suggested_mode))}" for x in r.itertuples()]
+        add(folium.GeoJson(_features(r, {"tip": tips}), name="待处理单元",
+                           style_function=lambda f: {"color": "#ff00ff", "weight": 3, "fillOpacity": 0.1},
+                           tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
+
+
+def save_map(fmap: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
+    """Write the map to an HTML file (UTF-8) and return its path.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+    path : str or Path
+    offline : bool
+        Inline Leaflet and every plugin so the file opens with no network (refused when the map
+        uses tile basemaps, which need the network by nature).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(path))
+    if not offline:
+        fmap.save(str(path))
+        return path
+    if any(isinstance(ch, folium.TileLayer) for ch in fmap._children.values()):
+        msg = "an offline map cannot use tile basemaps (they load from the internet); use basemap='none'."
+        raise InputError(msg)
+    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
     return path
