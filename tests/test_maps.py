@@ -1,0 +1,133 @@
+"""Meeting maps: rendered HTML content, safety, offline, and a real headless-Chromium run."""
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, box
+
+from zy_geo import InputError
+from zy_geo._map_offline import external_references
+from zy_geo.areas import propose_areas
+from zy_geo.maps import coverage_map, milestone_batch, save_map
+
+from ._browser import chromium, open_page
+
+XSS = "<img src=x onerror=alert(1)>"
+PHONE = "13812345678"
+OUTPUTS = Path(__file__).resolve().parents[1] / "outputs"
+
+
+@pytest.fixture(scope="module")
+def city():
+    x0, y0 = 462000, 3334000
+    boxes = [box(x0 + i * 80, y0, x0 + i * 80 + 60, y0 + 60) for i in range(4)]
+    compounds = gpd.GeoDataFrame(
+        {
+            "compound_id": ["c0", "c1", "c2", "c3"],
+            "name": [XSS, "乙小区", "丙苑", "丁花园"],
+            "street": ["莲花街道", "莲花街道", "狮子山街道", "狮子山街道"],
+            "body": ["雁江区", "雁江区", "高新区", "高新区"],
+            "kind": ["open", "enclosed", "open", "small_area"],
+            "mode": ["none", "professional", "none", "community_center"],
+            "households": [100, 300, 120, 80],
+            "renovated": [True, False, False, False],
+            "gate": [False, True, None, True],
+            "contact_phone": [PHONE] * 4,
+            "联系人": ["张某某"] * 4,
+        },
+        geometry=boxes,
+        crs="EPSG:4544",
+    )
+    streets = gpd.GeoDataFrame(
+        {"street": ["莲花街道", "狮子山街道"], "street_code": ["512002001", "512002004"], "body": ["雁江区", "高新区"]},
+        geometry=[box(x0 - 50, y0 - 50, x0 + 150, y0 + 110), box(x0 + 150, y0 - 50, x0 + 350, y0 + 110)],
+        crs="EPSG:4544",
+    )
+    roads = gpd.GeoDataFrame({"road_class": ["arterial"]}, geometry=[LineString([(x0 - 50, y0 - 20), (x0 + 350, y0 - 20)])],
+                             crs="EPSG:4544")
+    return compounds, streets, roads
+
+
+def _has(page, text):
+    return text in page or json.dumps(text)[1:-1] in page
+
+
+def _page(city, **kw):
+    compounds, streets, roads = city
+    return coverage_map(compounds, streets=streets, roads=roads, title="覆盖情况", subtitle="截至 2023-06-30", **kw)
+
+
+def test_layers_legend_and_title(city):
+    page = _page(city).get_root().render()
+    for name in ["街道（镇）户数覆盖率", "责任主体户数覆盖率", "住宅小区（按管理方式）", "道路"]:
+        assert _has(page, name), name
+    assert "户数覆盖率" in page and "专业化物业管理" in page and "截至 2023-06-30" in page
+    assert "搜索小区名称" in page and "L.control.fullscreen" in page
+
+
+def test_data_strings_escaped_and_no_pii(city):
+    page = _page(city).get_root().render()
+    assert XSS not in page and "<img src=x" not in page
+    assert PHONE not in page and "张某某" not in page
+    with_pii = _page(city, include_pii=True).get_root().render()
+    assert XSS not in with_pii  # escaping does not depend on the PII switch
+
+
+def test_milestone_batch():
+    df = gpd.GeoDataFrame({"renovated": [True, False, None], "kind": ["open", "enclosed", "open"]})
+    assert milestone_batch(df).tolist() == ["2023-06-30", "2023-06-30", "2023-12-31"]
+
+
+def test_offline_file_has_no_external_request(city, tmp_path):
+    path = save_map(_page(city), tmp_path / "m.html", offline=True)
+    page = path.read_text(encoding="utf-8")
+    markup = re.sub(r"<script>.*?</script>", "<script></script>", page, flags=re.S)  # library code aside
+    assert external_references(markup) == []
+    # outside library code and comments (licence headers), no address at all
+    bare = re.sub(r"<script>.*?</script>|/\*.*?\*/", "", page, flags=re.S)
+    assert not re.search(r"https?://", bare)
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=\"https?:", page)
+    assert "vendored" in page
+
+
+def test_offline_refuses_tiles(city, tmp_path):
+    with pytest.raises(InputError, match="cannot use tile basemaps"):
+        save_map(_page(city, basemap="osm"), tmp_path / "m.html", offline=True)
+
+
+def test_tianditu_key_from_environment_only(city, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(InputError, match="TIANDITU_KEY"):
+        _page(city, basemap="tianditu")
+    monkeypatch.setenv("TIANDITU_KEY", "k-123")
+    assert "tk=k-123" in _page(city, basemap="tianditu").get_root().render()
+
+
+def test_proposals_drawn(city):
+    compounds, streets, roads = city
+    r = propose_areas(compounds, streets=streets, roads=roads)
+    page = _page(city, proposals=r).get_root().render()
+    assert len(r.areas) == 2 and len(r.remainders) == 0  # c0 and c2, each viable alone in its street
+    assert _has(page, "拟划管理区域") and not _has(page, "待处理单元")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium() is None, reason="chromium not installed (python3 dev.py test installs it)")
+def test_offline_map_in_headless_chromium(city, tmp_path):
+    compounds, streets, roads = city
+    r = propose_areas(compounds, streets=streets, roads=roads)
+    path = save_map(_page(city, proposals=r), tmp_path / "m.html", offline=True)
+    run = open_page(path, screenshot=OUTPUTS / "test_map.png")
+    assert run.console_errors == []
+    m = re.search(r'data-zy-layers="([^"]+)"', run.dom)
+    assert m, "the page's scripts did not run"
+    counts = json.loads(m.group(1).replace("&quot;", '"'))
+    assert counts["住宅小区（按管理方式）"] == 4
+    assert counts["街道（镇）户数覆盖率"] == 2
+    assert counts["责任主体户数覆盖率"] == 2
+    assert counts["道路"] == 1
+    assert run.screenshot is not None and run.screenshot.stat().st_size > 10_000
