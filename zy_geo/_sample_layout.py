@@ -130,11 +130,18 @@ def _streets(extent: shapely.Polygon, j: pd.DataFrame, side: float) -> list[shap
 def _blocks(extent, river, rail, lines, classes) -> np.ndarray:
     noded = shapely.union_all([shapely.boundary(extent), shapely.boundary(river), rail, *lines])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    cut = [shapely.buffer(river, 25.0), shapely.buffer(rail, 20.0)]
-    for cls in ROAD_HALF_WIDTH_M:
-        sel = [ln for ln, c in zip(lines, classes, strict=True) if c == cls]
-        if sel:
-            cut.append(shapely.buffer(shapely.union_all(sel), ROAD_HALF_WIDTH_M[cls] + 4.0, cap_style="flat"))
-    faces = shapely.difference(faces, shapely.union_all(cut))
-    faces = shapely.get_parts(faces)
-    return faces[shapely.area(faces) > 2500.0]
+    widths = np.array([ROAD_HALF_WIDTH_M[c] + 4.0 for c in classes])
+    cuts = np.concatenate([
+        [shapely.buffer(river, 25.0), shapely.buffer(rail, 20.0)],
+        shapely.buffer(np.array(lines, dtype=object), widths, cap_style="flat"),
+    ])
+    # subtract from each face only the cuts that touch it (one big union would be quadratic)
+    f_idx, c_idx = shapely.STRtree(cuts).query(faces, predicate="intersects")
+    order = np.argsort(f_idx, kind="stable")
+    f_idx, c_idx = f_idx[order], c_idx[order]
+    starts = np.searchsorted(f_idx, np.arange(len(faces)))
+    ends = np.searchsorted(f_idx, np.arange(len(faces)), side="right")
+    out = np.array([shapely.difference(face, shapely.union_all(cuts[c_idx[a:b]])) if b > a else face
+                    for face, a, b in zip(faces, starts, ends, strict=True)], dtype=object)
+    out = shapely.get_parts(out)
+    return out[shapely.area(out) > 2500.0]
