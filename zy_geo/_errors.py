@@ -137,7 +137,8 @@ class Problem:
 
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        value = "" if self.value is None else f" (found {self.value!r})"
+        shown = self.value is None or repr(self.value) in self.message or str(self.value) in self.message
+        value = "" if shown else f" (found {self.value!r})"
         text = f"[{self.severity}] {head}{self.message.rstrip('.')}{value}."
         if self.fix:
             text += f" Fix: {self.fix.rstrip('.')}."
