@@ -82,6 +82,8 @@ def make_layout(scale: float, rng: np.random.Generator, jurisdictions: pd.DataFr
                                      + ("街" if axis == "x" else "巷"))
     # node the network so that polygonising the lines yields blocks, keeping class/name
     roads = []
+    crossing = shapely.buffer(river, 15.0)  # roads and rail on this strip are bridges
+    shapely.prepare(crossing)
     all_lines = np.array(lines, dtype=object)
     tree = shapely.STRtree(all_lines)
     for i, line in enumerate(all_lines):
@@ -91,14 +93,25 @@ def make_layout(scale: float, rng: np.random.Generator, jurisdictions: pd.DataFr
         # difference with crossing lines splits at intersection points without losing length
         for p in pieces:
             if p.length > 1:
-                roads.append((p, classes[i], names[i]))
+                roads.extend((q, classes[i], names[i], bridge) for q, bridge in _split_bridges(p, crossing))
 
     streets = _streets(extent, jurisdictions, side)
     blocks = _blocks(extent, river, rail, lines, classes)
     return {
         "extent": extent, "river": river, "river_line": centre_line, "west": west, "rail": rail,
+        "rail_parts": _split_bridges(rail, crossing),
         "roads": roads, "streets": streets, "blocks": blocks, "side": side,
     }
+
+
+def _split_bridges(line: shapely.LineString, crossing: shapely.Polygon) -> list[tuple[shapely.LineString, bool]]:
+    """Pieces of ``line`` with a flag: True for the span over the river (a bridge), noded at the banks."""
+    if not shapely.intersects(line, crossing):
+        return [(line, False)]
+    land = shapely.get_parts(shapely.difference(line, crossing))
+    span = shapely.get_parts(shapely.line_merge(shapely.intersection(line, crossing)))
+    pieces = [(g, False) for g in land if g.length > 1] + [(g, True) for g in span if g.length > 1]
+    return sorted(pieces, key=lambda t: (round(t[0].coords[0][0], 3), round(t[0].coords[0][1], 3)))
 
 
 def _west_of(line: shapely.LineString, bounds) -> shapely.Polygon:

@@ -86,14 +86,19 @@ def _report_run(result) -> None:
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]),
               help="Frame of the ledger's coordinates.")
 @click.option("--as-of", help="Date shown on the map, e.g. 2023-06-30.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Proposal TOML ([proposal], [prices]).")
+@click.option("--online", is_flag=True, help="Load Leaflet from CDNs instead of inlining it (smaller file).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True)
-def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, out_dir: Path) -> None:
-    """Ledger + city → checked ledger, reconciliation, coverage.xlsx, coverage_map.html."""
+def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, config: Path | None,
+        online: bool, out_dir: Path) -> None:
+    """Ledger + city → checked ledger, reconciliation, proposals, coverage.xlsx, coverage_map.html."""
     from .pipeline import run as run_pipeline
 
     try:
-        result = run_pipeline(city, ledger, out_dir=out_dir, coord_frame=coord_frame, as_of=as_of)
+        result = run_pipeline(city, ledger, out_dir=out_dir, coord_frame=coord_frame, as_of=as_of, config=config,
+                              offline=not online, progress=True)
     except ZyGeoError as exc:
         _fail(exc)
     _report_run(result)
@@ -139,7 +144,7 @@ def demo(scale: float, seed: int, out_dir: Path) -> None:
 
     click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
     files = generate_sample(out_dir / "sample", scale=scale, seed=seed, progress=True)
-    result = run_pipeline(files["city"], files["ledger"], out_dir=out_dir, as_of="2023-12-31")
+    result = run_pipeline(files["city"], files["ledger"], out_dir=out_dir, as_of="2023-12-31", progress=True)
     _report_run(result)
 
 

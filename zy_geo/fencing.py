@@ -20,8 +20,8 @@ A 100 m × 50 m open compound with a local road entering from the south; the fen
 >>> e = enclose(members.values, walled=[False], roads=roads, settings=Settings())
 >>> round(e.perimeter_m), round(e.new_fence_m), e.vehicle_gates, e.pedestrian_gates, e.cameras
 (316, 316, 1, 0, 8)
->>> e.cost_yuan  # 316 m × 180 + gate house 12,000 + barrier gate 8,000 + 8 × 1,500
-88880.0
+>>> e.cost_yuan  # 316 m × 80 + gate house 12,000 + barrier gate 8,000 + 8 × 1,500
+57280.0
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def enclose(
     facade = 0.0
     if buildings is not None and len(buildings):
         near = buildings[shapely.dwithin(buildings, ring, tol)]
-        rest = shapely.difference(ring, shapely.buffer(shapely.boundary(walled_geoms), tol)
+        rest = shapely.difference(ring, shapely.union_all(shapely.buffer(shapely.boundary(walled_geoms), tol))
                                   ) if len(walled_geoms) else ring
         facade = _length_near(rest, shapely.boundary(near), tol)
     new_fence = max(perimeter - wall - facade, 0.0)

@@ -52,6 +52,7 @@ MODE_COLOURS: dict[str, str] = {
 #: Chinese names of personal-data columns, recognised as well as the canonical English ones.
 PII_NAMES_ZH = ("联系人", "负责人", "联系电话", "电话", "手机", "身份证", "身份证号", "身份证号码")
 
+AREA_COLOUR, AREA_OVER_CAP_COLOUR, REMAINDER_COLOUR = "#2c7fb8", "#c51b7d", "#ff00ff"
 _BINS = [0.0, 0.5, 0.7, 0.85, 0.95, 1.0001]
 _BIN_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]
 _BIN_LABELS = ["< 50%", "50–70%", "70–85%", "85–95%", "≥ 95%"]
@@ -165,6 +166,16 @@ def _household_share(compounds: pd.DataFrame, by: str) -> pd.Series:
     return (g["m"].sum() / total.where(total > 0)).astype(float)
 
 
+class _MetricScale(MacroElement):
+    """A metric-only scale bar (folium's shows feet too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
 class _FeatureCounts(MacroElement):
     """Writes each layer's feature count to ``<html data-zy-layers>`` (read by browser tests)."""
 
@@ -265,7 +276,8 @@ def coverage_map(
     if not include_pii:
         compounds = _drop_pii(compounds)
     disp = _display(compounds, simplify_m=0.5, frame=frame)
-    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
+    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=False, zoom_snap=0.25)
+    fmap.add_child(_MetricScale())
     minx, miny, maxx, maxy = disp.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     _tiles(fmap, basemap, settings)
@@ -275,18 +287,6 @@ def coverage_map(
         gj.add_to(fmap)
         counted.append((gj.layer_name, gj.get_name()))
         return gj
-
-    if rivers is not None and len(rivers):
-        r = _display(rivers, simplify_m=2.0, frame=frame)
-        add(folium.GeoJson(_features(r, {}), name="河流",
-                           style_function=lambda f: {"color": "#6baed6", "fillColor": "#c6dbef", "weight": 1,
-                                                     "fillOpacity": 0.9}))
-    if roads is not None and len(roads):
-        r = _display(roads, simplify_m=2.0, frame=frame)
-        weights = {"arterial": 3, "secondary": 2, "local": 1, "path": 0.5}
-        cls = r["road_class"].tolist() if "road_class" in r.columns else ["local"] * len(r)
-        add(folium.GeoJson(_features(r, {"w": [weights.get(c, 1) for c in cls]}), name="道路",
-                           style_function=lambda f: {"color": "#9a9a9a", "weight": f["properties"]["w"]}))
 
     legend_items = list(zip(_BIN_COLOURS, _BIN_LABELS, strict=True)) + [("#cccccc", "无数据")]
     if streets is not None and len(streets):
@@ -313,6 +313,18 @@ def coverage_map(
                                tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
         fmap.get_root().html.add_child(_legend("户数覆盖率", legend_items, "left"))
 
+    if rivers is not None and len(rivers):
+        r = _display(rivers, simplify_m=2.0, frame=frame)
+        add(folium.GeoJson(_features(r, {}), name="河流",
+                           style_function=lambda f: {"color": "#6baed6", "fillColor": "#c6dbef", "weight": 1,
+                                                     "fillOpacity": 0.9}))
+    if roads is not None and len(roads):
+        r = _display(roads, simplify_m=2.0, frame=frame)
+        weights = {"arterial": 3, "secondary": 2, "local": 1, "path": 0.5}
+        cls = r["road_class"].tolist() if "road_class" in r.columns else ["local"] * len(r)
+        add(folium.GeoJson(_features(r, {"w": [weights.get(c, 1) for c in cls]}), name="道路",
+                           style_function=lambda f: {"color": "#9a9a9a", "weight": f["properties"]["w"]}))
+
     note = ""
     comp_layer_data = disp
     if len(disp) > max_compounds:
@@ -330,10 +342,12 @@ def coverage_map(
         marker=folium.CircleMarker(radius=4) if note else None,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ))
-    fmap.get_root().html.add_child(_legend("管理方式", [(MODE_COLOURS[k], MODES[k]) for k in MODE_COLOURS], "right"))
-
+    items = [(MODE_COLOURS[k], MODES[k]) for k in MODE_COLOURS]
     if proposals is not None:
         _add_proposals(proposals, add, frame)
+        items += [(AREA_COLOUR, "拟划管理区域（虚线）"), (AREA_OVER_CAP_COLOUR, "拟划区域·估算超5万元"),
+                  (REMAINDER_COLOUR, "暂不能合并的单元")]
+    fmap.get_root().html.add_child(_legend("图例", items, "right"))
 
     Search(layer=comp, search_label="name", placeholder="搜索小区名称", collapsed=False,
            position="topright").add_to(fmap)
@@ -365,7 +379,7 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
         ]
         add(folium.GeoJson(_features(a, {"tip": tips, "over": a["over_cap"].astype(bool).tolist()}),
                            name="拟划管理区域",
-                           style_function=lambda f: {"color": "#c51b7d" if f["properties"]["over"] else "#2c7fb8",
+                           style_function=lambda f: {"color": AREA_OVER_CAP_COLOUR if f["properties"]["over"] else AREA_COLOUR,
                                                      "weight": 3, "dashArray": "6 4", "fillOpacity": 0.05},
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
     rem = proposals.remainders
@@ -374,7 +388,7 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
         tips = [f"<b>暂不能合并：{_esc(x.unit_id)}</b><br>户数：{int(x.households)}<br>原因：{_esc(x.reason)}<br>"
                 f"建议：{_esc(MODES.get(x.suggested_mode, x.suggested_mode))}" for x in r.itertuples()]
         add(folium.GeoJson(_features(r, {"tip": tips}), name="待处理单元",
-                           style_function=lambda f: {"color": "#ff00ff", "weight": 3, "fillOpacity": 0.1},
+                           style_function=lambda f: {"color": REMAINDER_COLOUR, "weight": 3, "fillOpacity": 0.1},
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
 
 

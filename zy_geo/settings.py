@@ -28,7 +28,7 @@ from ._errors import InputError
 class Prices:
     """Unit prices in yuan. All are DEFAULTS (the notice sets none): override locally."""
 
-    fence_per_m_yuan: float = 180.0
+    fence_per_m_yuan: float = 80.0  # light steel fence / temporary barrier (临时隔离装置, notice §四(一))
     temporary_barrier_per_m_yuan: float = 60.0
     gate_house_yuan: float = 12000.0
     barrier_gate_yuan: float = 8000.0
