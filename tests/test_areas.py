@@ -220,3 +220,13 @@ def test_exports_gpkg_layers_and_chinese_summary(tmp_path):
     last = [c.value for c in wb["汇总"][wb["汇总"].max_row]]
     assert last[0] == "合计" and last[2] == 152
     assert "<table>" in r._repr_html_() or "<table" in r._repr_html_()
+
+
+def test_units_outside_every_street_are_flagged_not_crashing():
+    # one unit in the street, an anchor and a unit outside every street polygon
+    c = _compounds([(0, 0, 60, 60), (500, 0, 560, 60), (570, 0, 600, 30)], [100, 300, 20],
+                   mode=["none", "professional", "none"])
+    r = propose_areas(c, streets=_streets((-50, -50, 200, 200)))
+    rem = r.remainders.set_index("unit_id")
+    assert "c2" in rem.index and "不在任何街道" in rem.loc["c2", "reason"]
+    _partition_ok(r, c)

@@ -78,7 +78,7 @@ def _edges(units: gpd.GeoDataFrame, gap_m: np.ndarray) -> pd.DataFrame:
     keep = i < j
     i, j = i[keep], j[keep]
     enc = units["enclosure_id"].to_numpy()
-    same = (enc[i] == enc[j]) & pd.notna(enc[i])
+    same = (enc[i] == enc[j]) & (enc[i] != "")
     d = shapely.distance(geoms[i], geoms[j])
     ok = same & (d <= np.minimum(gap_m[i], gap_m[j]))
     uid = units["unit_id"].to_numpy()
@@ -121,6 +121,8 @@ def solve(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Group units into areas; return (areas, members, remainders)."""
     crs = units.crs
+    # enclosure ids as plain text, "" where a unit lies in no enclosure (NA-free comparisons)
+    units = units.assign(enclosure_id=units["enclosure_id"].astype("string").fillna("").to_numpy(dtype=object))
     anchors = units[units["role"] == "anchor"].reset_index(drop=True)
     cand = units[units["role"] == "unit"].reset_index(drop=True)
     n = len(cand)
@@ -176,7 +178,8 @@ def solve(
                 continue
             group = shapely.union_all(geoms[members])
             hits = a_tree.query(group, predicate="dwithin", distance=p.max_gap_m)
-            hits = hits[anchors["enclosure_id"].to_numpy()[hits] == cand["enclosure_id"].iat[r]]
+            enc_r = cand["enclosure_id"].iat[r]
+            hits = hits[(anchors["enclosure_id"].to_numpy()[hits] == enc_r) & (enc_r != "")]
             if len(hits):
                 d = shapely.distance(anchors.geometry.values[hits], group)
                 order = np.lexsort((anchors["unit_id"].to_numpy()[hits], d))
@@ -199,7 +202,7 @@ def solve(
     for r in tqdm(viable, desc="pricing areas", unit="area", disable=not progress):
         members = np.flatnonzero(roots == r)
         encl_id = cand["enclosure_id"].iat[r]
-        within = enc_geom.get(encl_id) if pd.notna(encl_id) else None
+        within = enc_geom.get(encl_id) if encl_id else None
         env = shapely.buffer(shapely.convex_hull(shapely.union_all(geoms[members])), 5.0)
         near_b = b_geoms[b_tree.query(env, predicate="intersects")] if b_tree is not None else None
         near_r = cross_roads.iloc[r_tree.query(env, predicate="intersects")] if r_tree is not None else None
@@ -257,6 +260,7 @@ def solve(
             outcome.append("remainder"); area_id.append(None); absorbed.append(None)
             reason.append(_remainder_reason(cand, u_tree, i, r, cl, p_of[i]))
             mode.append("self_managed" if cl.hh[r] < 30 else "community_center")
+    cand["street"] = cand["street"].where(cand["enclosure_id"] != "", "（不在任何街道内）")
     members_gdf = cand.drop(columns=["_root", "role"]).assign(
         outcome=outcome, area_id=area_id, absorbed_by=absorbed, reason=reason, suggested_mode=mode,
         group_households=[int(cl.hh[r]) for r in roots],
@@ -287,7 +291,7 @@ def _explain(bound: set[str], n_units: int, over_cap: bool) -> str:
 def _remainder_reason(cand: gpd.GeoDataFrame, tree: shapely.STRtree, i: int, r: int, cl: _Clusters,
                       p: ProposalParams) -> str:
     hh = int(cl.hh[r])
-    if pd.isna(cand["enclosure_id"].iat[i]):
+    if not cand["enclosure_id"].iat[i]:
         return "不在任何街道（镇）围合单元内（可能位于河道或辖区外），请核对图斑位置"
     same, other = _neighbours(cand, tree, i, p.max_gap_m)
     small = f"户数 {hh} 户低于最低 {p.min_households} 户"
