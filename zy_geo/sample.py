@@ -208,7 +208,6 @@ def make_sample(
     d = shapely.distance(blocks, centre) / side
     p_urban = np.clip(0.95 * np.exp(-((d / 0.30) ** 2)), 0.04, None)
     urban = blocks[rng.random(len(blocks)) < p_urban * 0.72]
-    road_names = [n for _, c, n, _ in lay["roads"] if c != "arterial"] or ["建设路"]
 
     comp_rows, comp_geoms, bld_rows, bld_geoms = [], [], [], []
     # a block's character clusters kinds: old-town blocks (more near the centre) hold open compounds and
@@ -235,11 +234,18 @@ def make_sample(
     comp["body"] = j["body"].to_numpy()[street_idx]
     serial = comp.groupby("street_code").cumcount() + 1
     comp["compound_id"] = comp["street_code"] + "-" + serial.map("{:04d}".format)
-    road_pick = [road_names[int(i)] for i in rng.integers(0, len(road_names), n)]
+    # addresses (and the names of 零星/小规模 compounds) are on the nearest road
+    cpoints = shapely.centroid(np.array(comp_geoms, dtype=object))
+    road_geoms = np.array([g for g, *_ in lay["roads"]], dtype=object)
+    hit_in, hit_road = shapely.STRtree(road_geoms).query_nearest(cpoints)
+    _, first = np.unique(hit_in, return_index=True)
+    road_pick = [lay["roads"][int(k)][2] for k in hit_road[first]]
     names = _names(rng, n, kinds, road_pick)
     comp["name"] = _unique_within(names, comp["street"].tolist())
-    comp["address"] = [f"{r}{int(k)}号" for r, k in zip(road_pick, rng.integers(1, 400, n), strict=True)]
-    cx = shapely.get_coordinates(shapely.centroid(np.array(comp_geoms, dtype=object)))[:, 0]
+    numbers = rng.integers(1, 400, n)
+    comp["address"] = [nm.removesuffix("院") if kd in ("scattered", "small_area") else f"{r}{int(k)}号"
+                       for nm, kd, r, k in zip(names, kinds, road_pick, numbers, strict=True)]
+    cx = shapely.get_x(cpoints)
     comp["community"] = _communities(comp["street"].to_numpy(), cx)
     old = comp["built_year"].to_numpy() < 2000
     managed_p = np.select([kinds == "enclosed", kinds == "open", kinds == "small_area"], [0.75, 0.12, 0.08], 0.02)
