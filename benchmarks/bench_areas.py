@@ -78,25 +78,49 @@ def _dbscan(units, p) -> np.ndarray:
 
 
 def _maxp(units, p) -> np.ndarray:
+    """spopt max-p with the same household floor, run per connected component of the proximity graph.
+
+    (On the whole graph spopt fails on islands/components under the floor — IndexError in
+    _assign_enclave — and policy="single" would join components across barriers; see PEERS.md.)
+    """
     import shapely
     from libpysal.weights import W
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from spopt.region import MaxPHeuristic
 
     g = units.geometry.values
+    n = len(g)
     i, j = shapely.STRtree(g).query(g, predicate="dwithin", distance=p.max_gap_m)
-    keep = i != j
-    neighbors = {k: [] for k in range(len(g))}
-    for a, b in zip(i[keep], j[keep], strict=True):
-        neighbors[int(a)].append(int(b))
+    _, comp = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)), directed=False)
+    hh = units["households"].to_numpy()
     xy = shapely.get_coordinates(shapely.centroid(g))
-    gdf = units[["households", "geometry"]].copy()
-    gdf["x"], gdf["y"] = xy[:, 0], xy[:, 1]
-    gdf = gdf.reset_index(drop=True)
-    w = W(neighbors, silence_warnings=True)
-    model = MaxPHeuristic(gdf, w, ["x", "y"], "households", p.min_households, top_n=2,
-                          max_iterations_construction=10, max_iterations_sa=1, policy="keep")
-    model.solve()
-    return np.asarray(model.labels_)
+    labels = np.full(n, -1)
+    next_label = 0
+    for c in np.unique(comp):
+        idx = np.flatnonzero(comp == c)
+        if hh[idx].sum() < p.min_households:
+            continue
+        if len(idx) == 1:
+            labels[idx] = next_label
+            next_label += 1
+            continue
+        pos = {int(k): m for m, k in enumerate(idx)}
+        neighbors = {m: [] for m in range(len(idx))}
+        sel = np.isin(i, idx) & (i != j)
+        for a, b in zip(i[sel], j[sel], strict=True):
+            neighbors[pos[int(a)]].append(pos[int(b)])
+        gdf = units.iloc[idx][["households", "geometry"]].reset_index(drop=True)
+        gdf["x"], gdf["y"] = xy[idx, 0], xy[idx, 1]
+        w = W(neighbors, silence_warnings=True)
+        model = MaxPHeuristic(gdf, w, ["x", "y"], "households", p.min_households, top_n=2,
+                              max_iterations_construction=10, max_iterations_sa=1, policy="keep")
+        model.solve()
+        sub = np.asarray(model.labels_)
+        ok = sub >= 0
+        labels[idx[ok]] = sub[ok] + next_label
+        next_label += int(sub.max()) + 1 if ok.any() else 0
+    return labels
 
 
 def _zy(layers, p) -> tuple[np.ndarray, pd.DataFrame]:
@@ -114,6 +138,10 @@ def run_one(method: str, scale: float) -> dict:
 
     layers, units, enc, p = _units(scale)
     s = Settings()
+    if method == "dbscan":
+        import sklearn.cluster  # noqa: F401  (import outside the timed region)
+    elif method == "maxp":
+        import spopt.region  # noqa: F401
     t0 = time.perf_counter()
     zy_areas = None
     if method == "dbscan":
@@ -139,7 +167,11 @@ def run_one(method: str, scale: float) -> dict:
     n_enc = grp["enc"].nunique()
     n_street = grp["street"].nunique()
     hh = grp["hh"].sum()
-    viable = (hh >= p.min_households) & (hh <= p.max_households) & (n_enc == 1) & (n_street == 1)
+    # viable, the same rule for every method: enough households to support a service, within the
+    # household maximum unless it is one unit (a large compound stays an area of its own), and
+    # enclosable (members in one enclosure and one street)
+    size = grp.size()
+    viable = (hh >= p.min_households) & ((hh <= p.max_households) | (size == 1)) & (n_enc == 1) & (n_street == 1)
     total_hh = int(units["households"].sum())
     fence = hh_v = over = 0.0
     if zy_areas is not None:
@@ -154,13 +186,24 @@ def run_one(method: str, scale: float) -> dict:
             fence += e.new_fence_m
             hh_v += hh[lab]
             over += e.cost_yuan > s.subsidy_cap_yuan
+    # every unmanaged household needs an enclosure in the end: price every group (areas as proposed,
+    # every other cluster or leftover unit on its own) → fence per household over all of them
+    geoms = units.geometry.values
+    walled = units["walled"].to_numpy(dtype=bool)
+    fence_all = float(zy_areas["new_fence_m"].sum()) if zy_areas is not None else 0.0
+    groups = [] if zy_areas is not None else [np.flatnonzero(labels == lab) for lab in hh.index]
+    groups += [np.array([k]) for k in np.flatnonzero(labels < 0)]
+    for idx in groups:
+        fence_all += enclose(geoms[idx], walled=walled[idx], settings=s).new_fence_m
     return {
         "method": method, "scale": scale, "units": len(units), "seconds": round(elapsed, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "areas": int(len(hh)), "viable_areas": int(viable.sum()),
+        "areas_over_max_households": int(((hh > p.max_households) & (size > 1)).sum()),
         "areas_crossing_barrier": int((n_enc > 1).sum()), "areas_crossing_street": int((n_street > 1).sum()),
         "covered_share": round(float(hh[viable].sum() / total_hh), 3) if total_hh else None,
         "fence_m_per_household": round(float(fence / hh_v), 3) if hh_v else None,
+        "fence_m_per_household_all": round(fence_all / total_hh, 3) if total_hh else None,
         "areas_over_cap": int(over),
     }
 

@@ -51,6 +51,12 @@ class ProposalParams:
         Concave-hull tightness of area boundaries (0 tightest, 1 convex).
     respect_cost_cap : bool
         Refuse merges that would push an area over the subsidy cap when both parts are under it.
+
+    Notes
+    -----
+    Two groups that could each support a service (≥ ``min_households``) are merged only when
+    enclosing them together needs no more new fence than enclosing them apart; smaller groups
+    merge whenever the limits allow, since they cannot stand alone.
     """
 
     max_gap_m: float = 60.0

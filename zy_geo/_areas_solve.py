@@ -20,6 +20,7 @@ REASONS_ZH = {
     "cost_cap": "5万元奖补上限",
     "barrier": "河流/铁路/主干路/街道界线阻隔",
     "proximity": "附近再无可合并单元",
+    "fence": "合并反而增加围挡",
 }
 
 
@@ -63,10 +64,15 @@ def _hull(pts: np.ndarray) -> tuple[np.ndarray, float]:
     return shapely.get_coordinates(hull), float(shapely.length(hull))
 
 
+def _fence_estimate(perimeter_m: float, walled_m: float) -> float:
+    """New fence of a group while merging: its hull perimeter less (about half) its members' walls."""
+    return max(perimeter_m - 0.5 * walled_m, 0.0)
+
+
 def _estimate_cost(perimeter_m: float, walled_m: float, settings: Settings) -> float:
     """Quick cost estimate while merging (the reported cost is computed exactly afterwards)."""
     p = settings.prices
-    fence = max(perimeter_m - 0.5 * walled_m, 0.0)
+    fence = _fence_estimate(perimeter_m, walled_m)
     cameras = 2 + math.ceil(perimeter_m / 60.0)
     return fence * p.fence_per_m_yuan + p.gate_house_yuan + p.barrier_gate_yuan + cameras * p.camera_yuan
 
@@ -151,15 +157,21 @@ def solve(
             cl.refuse(a, b, "max_extent")
             continue
         pts, perim = _hull(np.vstack([cl.hulls[a], cl.hulls[b]]))
-        if p.respect_cost_cap:
-            merged = _estimate_cost(perim, cl.walled_m[a] + cl.walled_m[b], settings)
-            if merged > cap:
-                ca = _estimate_cost(_hull(cl.hulls[a])[1], cl.walled_m[a], settings)
-                cb = _estimate_cost(_hull(cl.hulls[b])[1], cl.walled_m[b], settings)
-                both_small = cl.hh[a] >= p.min_households and cl.hh[b] >= p.min_households
-                if ca <= cap and cb <= cap and both_small:
-                    cl.refuse(a, b, "cost_cap")
-                    continue
+        walled = cl.walled_m[a] + cl.walled_m[b]
+        both_viable = cl.hh[a] >= p.min_households and cl.hh[b] >= p.min_households
+        if both_viable:
+            # two parts that could each be an area merge only if that needs no more new fence
+            # (same households, so fence per household falls or stays)
+            pa, pb = _hull(cl.hulls[a])[1], _hull(cl.hulls[b])[1]
+            if _fence_estimate(perim, walled) > _fence_estimate(pa, cl.walled_m[a]) + _fence_estimate(
+                    pb, cl.walled_m[b]):
+                cl.refuse(a, b, "fence")
+                continue
+            if p.respect_cost_cap and _estimate_cost(perim, walled, settings) > cap and \
+                    _estimate_cost(pa, cl.walled_m[a], settings) <= cap and \
+                    _estimate_cost(pb, cl.walled_m[b], settings) <= cap:
+                cl.refuse(a, b, "cost_cap")
+                continue
         cl.union(a, b, pts)
 
     roots = np.array([cl.find(i) for i in range(n)], dtype=np.int64)

@@ -9,8 +9,9 @@ the reason. Every unmanaged household ends in exactly one outcome.
 
 The grouping is a constrained single-linkage (Kruskal) pass: candidate pairs closer than
 ``max_gap_m`` and inside one enclosure are merged nearest first, a merge is refused when it
-would exceed ``max_households`` or ``max_extent_m``, or (``respect_cost_cap``) push an area
-over the subsidy cap when both parts are under it. Refusals are remembered to explain which
+would exceed ``max_households`` or ``max_extent_m``; when both parts could stand alone, it is
+also refused if it needs more new fence than enclosing them apart, or (``respect_cost_cap``)
+if it pushes an area over the subsidy cap while both parts are under it. Refusals are remembered to explain which
 constraint bound. Ties break on unit ids, so results are deterministic.
 """
 
