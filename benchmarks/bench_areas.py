@@ -235,6 +235,9 @@ def main() -> None:
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows).fillna("").to_markdown(index=False)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT, check=False).stdout.strip()
+    machine += f"; zy_geo commit {commit}"
     section = (f"## Management areas (`{Path(__file__).name}`)\n\n"
                f"Command: `.venv/bin/python benchmarks/bench_areas.py --scales {' '.join(f'{s:g}' for s in args.scales)}`"
                f"  \nMachine: {machine}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{table}\n")
