@@ -2,11 +2,24 @@
 
 Built for the planners who carry out Ziyang's notice 资府办函〔2023〕9号 (full property-management
 coverage of the central city's residential compounds, the "six-haves" 六有 standard).
+
+The way of the data: read (:func:`read_layer`, :func:`read_city`, :func:`read_ledger`) → normalise
+(:mod:`zy_geo.crs`) → analyse (:func:`join_ledger`, :func:`coverage_table`, :func:`propose_areas`)
+→ render (:func:`coverage_map`) — or all at once with :func:`zy_geo.pipeline.run`.
 """
 
 from __future__ import annotations
 
+from ._areas_config import ProposalParams, load_proposal_config
 from ._errors import InputError, Problem, ProblemReport, ZyGeoError, ZyGeoWarning
+from .areas import ProposalResult, propose_areas
+from .coverage import coverage_table
+from .crs import to_frame, to_metric
+from .io import read_city, read_layer
+from .join import join_ledger
+from .ledger import read_ledger
+from .maps import coverage_map, save_map
+from .sample import generate_sample, make_sample
 from .settings import Settings, load_settings
 
 __version__ = "0.1.0"
@@ -15,9 +28,24 @@ __all__ = [
     "InputError",
     "Problem",
     "ProblemReport",
+    "ProposalParams",
+    "ProposalResult",
     "Settings",
     "ZyGeoError",
     "ZyGeoWarning",
     "__version__",
+    "coverage_map",
+    "coverage_table",
+    "generate_sample",
+    "join_ledger",
+    "load_proposal_config",
     "load_settings",
+    "make_sample",
+    "propose_areas",
+    "read_city",
+    "read_layer",
+    "read_ledger",
+    "save_map",
+    "to_frame",
+    "to_metric",
 ]
