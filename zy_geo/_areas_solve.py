@@ -258,20 +258,19 @@ def solve(
         area_geoms.append(enc.boundary)
     areas = gpd.GeoDataFrame(pd.DataFrame(area_rows, columns=_AREA_COLUMNS), geometry=area_geoms, crs=crs)
 
-    # outcome of every unit
-    outcome, area_id, absorbed, reason, mode = [], [], [], [], []
+    # outcome of every unit: (outcome, area_id, absorbed_by, reason, suggested_mode)
+    rows = []
     for i in range(n):
         r = roots[i]
         if r in area_of_root:
-            outcome.append("area"); area_id.append(area_of_root[r]); absorbed.append(None)
-            reason.append(None); mode.append(None)
+            rows.append(("area", area_of_root[r], None, None, None))
         elif r in absorbed_by:
-            outcome.append("absorbed"); area_id.append(None); absorbed.append(absorbed_by[r])
-            reason.append(f"并入相邻已管理小区 {absorbed_by[r]}（扩围）"); mode.append(None)
+            rows.append(("absorbed", None, absorbed_by[r], f"并入相邻已管理小区 {absorbed_by[r]}（扩围）", None))
         else:
-            outcome.append("remainder"); area_id.append(None); absorbed.append(None)
-            reason.append(_remainder_reason(cand, u_tree, i, r, cl, p_of[i]))
-            mode.append("self_managed" if cl.hh[r] < 30 else "community_center")
+            rows.append(("remainder", None, None, _remainder_reason(cand, u_tree, i, r, cl, p_of[i]),
+                         "self_managed" if cl.hh[r] < 30 else "community_center"))
+    outcome, area_id, absorbed, reason, mode = (list(col) for col in zip(*rows, strict=True)) if rows else \
+        ([], [], [], [], [])
     cand["street"] = cand["street"].where(cand["enclosure_id"] != "", "（不在任何街道内）")
     members_gdf = cand.drop(columns=["_root", "role"]).assign(
         outcome=outcome, area_id=area_id, absorbed_by=absorbed, reason=reason, suggested_mode=mode,

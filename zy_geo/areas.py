@@ -17,7 +17,6 @@ constraint bound. Ties break on unit ids, so results are deterministic.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
