@@ -35,7 +35,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "outputs" / "bench"
 SEED = 2023
-MAXP_LIMIT_UNITS = 6000  # max-p construction is super-linear; beyond this it does not finish here
+MAXP_LIMIT_UNITS = 1500  # max-p is super-linear: minutes at scale 1 (≈400 units); beyond this it does not finish here
+TIMEOUT_S = 1800
 
 
 def _city(scale: float) -> Path:
@@ -226,8 +227,13 @@ def main() -> None:
                 rows.append({"method": method, "scale": scale, "units": n_units,
                              "note": f"not run: {n_units} units > {MAXP_LIMIT_UNITS}"})
                 continue
-            out = subprocess.run([sys.executable, __file__, "--one", method, str(scale)],
-                                 capture_output=True, text=True, check=False)
+            try:
+                out = subprocess.run([sys.executable, __file__, "--one", method, str(scale)],
+                                     capture_output=True, text=True, check=False, timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                rows.append({"method": method, "scale": scale, "units": n_units,
+                             "note": f"did not finish in {TIMEOUT_S} s"})
+                continue
             if out.returncode:
                 rows.append({"method": method, "scale": scale, "note": out.stderr.strip().splitlines()[-1][:120]})
             else:
