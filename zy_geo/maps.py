@@ -39,6 +39,7 @@ from jinja2 import Template
 
 from ._errors import InputError
 from ._map_offline import inline_assets
+from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
 from .settings import Settings
 
@@ -99,23 +100,6 @@ def _tick(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return "?"
     return "✓" if bool(value) else "✗"
-
-
-def milestone_batch(compounds: pd.DataFrame) -> pd.Series:
-    """Deadline batch per compound (notice §一): renovated or independent enclosed → 2023-06-30.
-
-    Returns
-    -------
-    Series of str
-        ``"2023-06-30"`` or ``"2023-12-31"``, aligned to ``compounds.index``.
-    """
-    early = pd.Series(False, index=compounds.index)
-    for col in ("renovated", "enclosed"):
-        if col in compounds.columns:
-            early |= compounds[col].astype("boolean").fillna(False).astype(bool)
-    if "kind" in compounds.columns:
-        early |= compounds["kind"].eq("enclosed")
-    return pd.Series(np.where(early, "2023-06-30", "2023-12-31"), index=compounds.index)
 
 
 def _compound_tips(c: pd.DataFrame) -> list[str]:

@@ -20,7 +20,9 @@ from .coverage import coverage_table, write_coverage_xlsx
 from .io import read_city
 from .join import JoinResult, join_ledger
 from .ledger import LedgerResult, read_ledger, write_clean
+from .figures import coverage_figure
 from .maps import coverage_map, save_map
+from .milestones import milestone_table
 
 
 @dataclass
@@ -151,6 +153,12 @@ def run(
     t = time.perf_counter()
     cov = coverage_table(compounds, by=("body", "street"))
     files["coverage"] = write_coverage_xlsx(cov, out / "coverage.xlsx")
+    as_of_date = as_of or "2023-12-31"
+    milestones = milestone_table(compounds, as_of=as_of_date, by=("body", "street"))
+    with pd.ExcelWriter(files["coverage"], engine="openpyxl", mode="a") as xl:
+        milestones.to_excel(xl, sheet_name=f"时限进度（截至{as_of_date}）", index=False)
+    if "streets" in layers:
+        files["coverage_figure"] = coverage_figure(layers["streets"], compounds, out / "coverage_map.png")
     timings["coverage"] = time.perf_counter() - t
 
     t = time.perf_counter()
