@@ -11,12 +11,59 @@ CENTRE = (464058.0, 3334694.0)
 SIDE_M = 8000.0  # side of the square central city at scale 1
 
 ROAD_HALF_WIDTH_M = {"arterial": 15.0, "secondary": 10.0, "local": 6.0}
-ARTERIAL_NAMES = ["建设路", "迎宾大道", "沱江大道", "娇子大道", "三贤路", "滨江路", "雁城大道", "凤岭路",
-                  "资阳大道", "蜀乡大道", "车城大道", "外环路"]
-SECONDARY_NAMES = ["和平路", "民生路", "书台路", "西门路", "北门路", "临江路", "文化路", "新华路", "金桥路",
-                   "晨光路", "莲花路", "南骏路", "宝台路", "松涛路", "雁溪路"]
-LOCAL_STEMS = ["玉兰", "桂花", "石岭", "大桥", "菜市", "红星", "安岳", "东城", "西城", "银杏", "双龙", "万达",
-               "学府", "仁里", "丰裕", "龙潭", "荷花", "鹤林", "清泉", "槐树"]
+ARTERIAL_NAMES = [
+    "建设路",
+    "迎宾大道",
+    "沱江大道",
+    "娇子大道",
+    "三贤路",
+    "滨江路",
+    "雁城大道",
+    "凤岭路",
+    "资阳大道",
+    "蜀乡大道",
+    "车城大道",
+    "外环路",
+]
+SECONDARY_NAMES = [
+    "和平路",
+    "民生路",
+    "书台路",
+    "西门路",
+    "北门路",
+    "临江路",
+    "文化路",
+    "新华路",
+    "金桥路",
+    "晨光路",
+    "莲花路",
+    "南骏路",
+    "宝台路",
+    "松涛路",
+    "雁溪路",
+]
+LOCAL_STEMS = [
+    "玉兰",
+    "桂花",
+    "石岭",
+    "大桥",
+    "菜市",
+    "红星",
+    "安岳",
+    "东城",
+    "西城",
+    "银杏",
+    "双龙",
+    "万达",
+    "学府",
+    "仁里",
+    "丰裕",
+    "龙潭",
+    "荷花",
+    "鹤林",
+    "清泉",
+    "槐树",
+]
 
 
 def _axis_lines(lo: float, hi: float, spacing: float, rng: np.random.Generator, jitter: float) -> np.ndarray:
@@ -47,13 +94,14 @@ def make_layout(scale: float, rng: np.random.Generator, jurisdictions: pd.DataFr
     river = shapely.intersection(shapely.buffer(centre_line, 110.0, cap_style="flat"), extent)
     west = _west_of(centre_line, (minx, miny, maxx, maxy))
 
-    rail = shapely.LineString([(minx - 10, miny + 0.30 * side), (cx, cy - 0.05 * side),
-                               (maxx + 10, miny + 0.62 * side)])
+    rail = shapely.LineString(
+        [(minx - 10, miny + 0.30 * side), (cx, cy - 0.05 * side), (maxx + 10, miny + 0.62 * side)]
+    )
     rail = shapely.intersection(rail, extent)
 
     lines, classes, names = [], [], []
     specs = (("arterial", 950.0, 60.0), ("secondary", 475.0, 40.0), ("local", 237.5, 20.0))
-    used = {"x": [], "y": []}
+    used: dict[str, list[float]] = {"x": [], "y": []}
     for cls, spacing, jitter in specs:
         for axis in ("x", "y"):
             lo, hi = (minx, maxx) if axis == "x" else (miny, maxy)
@@ -61,8 +109,11 @@ def make_layout(scale: float, rng: np.random.Generator, jurisdictions: pd.DataFr
                 if any(abs(v - u) < spacing * 0.45 for u in used[axis]):
                     continue
                 used[axis].append(v)
-                line = (shapely.LineString([(v, miny), (v, maxy)]) if axis == "x"
-                        else shapely.LineString([(minx, v), (maxx, v)]))
+                line = (
+                    shapely.LineString([(v, miny), (v, maxy)])
+                    if axis == "x"
+                    else shapely.LineString([(minx, v), (maxx, v)])
+                )
                 if cls != "arterial" or axis == "x":
                     # only east–west arterials bridge the river; other roads stop at its bank
                     line = shapely.difference(line, shapely.buffer(river, 15.0))
@@ -78,10 +129,11 @@ def make_layout(scale: float, rng: np.random.Generator, jurisdictions: pd.DataFr
                     elif cls == "secondary":
                         names.append(SECONDARY_NAMES[(k * 2 + (axis == "y")) % len(SECONDARY_NAMES)])
                     else:
-                        names.append(LOCAL_STEMS[(k + 7 * (axis == "y")) % len(LOCAL_STEMS)]
-                                     + ("街" if axis == "x" else "巷"))
+                        names.append(
+                            LOCAL_STEMS[(k + 7 * (axis == "y")) % len(LOCAL_STEMS)] + ("街" if axis == "x" else "巷")
+                        )
     # node the network so that polygonising the lines yields blocks, keeping class/name
-    roads = []
+    roads: list[tuple[shapely.LineString, str, str, bool]] = []
     crossing = shapely.buffer(river, 15.0)  # roads and rail on this strip are bridges
     shapely.prepare(crossing)
     all_lines = np.array(lines, dtype=object)
@@ -96,11 +148,19 @@ def make_layout(scale: float, rng: np.random.Generator, jurisdictions: pd.DataFr
                 roads.extend((q, classes[i], names[i], bridge) for q, bridge in _split_bridges(p, crossing))
 
     streets = _streets(extent, jurisdictions, side)
-    blocks = _blocks(extent, river, rail, lines, classes)
+    blocks, block_faces = _blocks(extent, river, rail, lines, classes)
     return {
-        "extent": extent, "river": river, "river_line": centre_line, "west": west, "rail": rail,
+        "extent": extent,
+        "river": river,
+        "river_line": centre_line,
+        "west": west,
+        "rail": rail,
         "rail_parts": _split_bridges(rail, crossing),
-        "roads": roads, "streets": streets, "blocks": blocks, "side": side,
+        "roads": roads,
+        "streets": streets,
+        "blocks": blocks,
+        "block_faces": block_faces,
+        "side": side,
     }
 
 
@@ -115,7 +175,7 @@ def _split_bridges(line: shapely.LineString, crossing: shapely.Polygon) -> list[
 
 
 def _west_of(line: shapely.LineString, bounds) -> shapely.Polygon:
-    minx, miny, maxx, maxy = bounds
+    minx, _miny, _maxx, _maxy = bounds
     coords = np.asarray(line.coords)
     ring = np.vstack([coords, [[minx - 1000, coords[-1, 1]], [minx - 1000, coords[0, 1]]]])
     return shapely.make_valid(shapely.Polygon(ring))
@@ -140,21 +200,30 @@ def _streets(extent: shapely.Polygon, j: pd.DataFrame, side: float) -> list[shap
     return polys
 
 
-def _blocks(extent, river, rail, lines, classes) -> np.ndarray:
+def _blocks(extent, river, rail, lines, classes) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks (faces of the network minus road/river/rail corridors) and the face of each."""
     noded = shapely.union_all([shapely.boundary(extent), shapely.boundary(river), rail, *lines])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     widths = np.array([ROAD_HALF_WIDTH_M[c] + 4.0 for c in classes])
-    cuts = np.concatenate([
-        [shapely.buffer(river, 25.0), shapely.buffer(rail, 20.0)],
-        shapely.buffer(np.array(lines, dtype=object), widths, cap_style="flat"),
-    ])
+    cuts = np.concatenate(
+        [
+            [shapely.buffer(river, 25.0), shapely.buffer(rail, 20.0)],
+            shapely.buffer(np.array(lines, dtype=object), widths, cap_style="flat"),
+        ]
+    )
     # subtract from each face only the cuts that touch it (one big union would be quadratic)
     f_idx, c_idx = shapely.STRtree(cuts).query(faces, predicate="intersects")
     order = np.argsort(f_idx, kind="stable")
     f_idx, c_idx = f_idx[order], c_idx[order]
     starts = np.searchsorted(f_idx, np.arange(len(faces)))
     ends = np.searchsorted(f_idx, np.arange(len(faces)), side="right")
-    out = np.array([shapely.difference(face, shapely.union_all(cuts[c_idx[a:b]])) if b > a else face
-                    for face, a, b in zip(faces, starts, ends, strict=True)], dtype=object)
-    out = shapely.get_parts(out)
-    return out[shapely.area(out) > 2500.0]
+    out = np.array(
+        [
+            shapely.difference(face, shapely.union_all(cuts[c_idx[a:b]])) if b > a else face
+            for face, a, b in zip(faces, starts, ends, strict=True)
+        ],
+        dtype=object,
+    )
+    out, face_of = shapely.get_parts(out, return_index=True)
+    big = shapely.area(out) > 2500.0
+    return out[big], faces[face_of[big]]

@@ -21,19 +21,40 @@ from .schema import COMPOUND_KINDS, SIX_HAVES, SIX_HAVES_SHORT
 
 #: (group, header) of each ledger column; group None = single-level header merged over 2 rows.
 LEDGER_SHEET_COLUMNS: list[tuple[str | None, str]] = [
-    (None, "序号"), (None, "小区编号"), (None, "小区名称"), (None, "地址"), (None, "责任主体"), (None, "街道（镇）"),
-    (None, "社区"), (None, "小区类型"),
-    ("基本情况", "户数（户）"), ("基本情况", "楼栋数（栋）"), ("基本情况", "建筑面积（㎡）"), ("基本情况", "建成年份"),
+    (None, "序号"),
+    (None, "小区编号"),
+    (None, "小区名称"),
+    (None, "地址"),
+    (None, "责任主体"),
+    (None, "街道（镇）"),
+    (None, "社区"),
+    (None, "小区类型"),
+    ("基本情况", "户数（户）"),
+    ("基本情况", "楼栋数（栋）"),
+    ("基本情况", "建筑面积（㎡）"),
+    ("基本情况", "建成年份"),
     *[("“六有”现状", SIX_HAVES_SHORT[k]) for k in SIX_HAVES],
-    (None, "是否完成老旧小区改造"), (None, "是否独立封闭"), (None, "管理方式"), (None, "有无党组织"), (None, "有无业委会"),
-    ("坐标（高德）", "经度"), ("坐标（高德）", "纬度"),
-    (None, "联系人"), (None, "联系电话"), (None, "身份证号"), (None, "备注"),
+    (None, "是否完成老旧小区改造"),
+    (None, "是否独立封闭"),
+    (None, "管理方式"),
+    (None, "有无党组织"),
+    (None, "有无业委会"),
+    ("坐标（高德）", "经度"),
+    ("坐标（高德）", "纬度"),
+    (None, "联系人"),
+    (None, "联系电话"),
+    (None, "身份证号"),
+    (None, "备注"),
 ]
 _YESNO = [("有", "无"), ("是", "否"), ("√", "×"), ("Y", "N"), ("y", "n"), (1, 0), ("✓", "✗")]
 _FULLWIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
-_MODE_TEXT = {"professional": ["专业化物业管理", "物业公司"], "community_center": ["社区物业服务中心"],
-              "self_managed": ["自行管理", "自管"], "none": ["无", "无物业"]}
+_MODE_TEXT = {
+    "professional": ["专业化物业管理", "物业公司"],
+    "community_center": ["社区物业服务中心"],
+    "self_managed": ["自行管理", "自管"],
+    "none": ["无", "无物业"],
+}
 _KIND_SHORT = {"enclosed": "封闭", "open": "开放", "scattered": "零星", "small_area": "小规模"}
 
 
@@ -51,7 +72,11 @@ def _number_text(v: float, r: float, *, unit: str, integer: bool) -> object:
 
 
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_BODY_FULL = {"雁江区": "雁江区人民政府", "高新区": "高新区管委会", "临空经济区": "临空经济区管委会"}
+_BODY_FULL = {
+    "雁江区": "雁江区人民政府",
+    "高新区": "高新区管委会",
+    "临空经济区": "临空经济区管委会",
+}
 FIRST_ROW = 5  # first data row of every sheet (two title rows, two header rows)
 
 
@@ -88,8 +113,8 @@ def ledger_rows(compounds, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
     pts = shapely.get_coordinates(c.to_crs("EPSG:4326").geometry.representative_point().values)
     glon, glat = wgs84_to_gcj02(pts[:, 0], pts[:, 1])
     rows, truth = [], []
-    for i in range(n):
-        r = c.iloc[i]
+    records = pd.DataFrame(c.drop(columns=c.geometry.name)).to_dict("records")
+    for i, r in enumerate(records):
         u = rng.random(12)
         expect = "ok"
         hh = int(r["households"])
@@ -128,27 +153,67 @@ def ledger_rows(compounds, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
         contact = f"{_SURNAMES[int(rng.integers(len(_SURNAMES)))]}某某"
         phone = f"138{int(rng.integers(0, 10**8)):08d}"
         id_number = fake_id_number(rng)
-        rows.append({
-            "小区编号": cid, "小区名称": r["name"], "地址": r["address"], "责任主体": body,
-            "街道（镇）": _street_text(r["street"], u[3]), "社区": r["community"], "小区类型": kind,
-            "户数（户）": hh_text, "楼栋数（栋）": int(r["buildings"]), "建筑面积（㎡）": area_text, "建成年份": year_text,
-            **{SIX_HAVES_SHORT[k]: ("" if v is None else (yes if v else no)) for k, v in haves.items()},
-            "是否完成老旧小区改造": yes if r["renovated"] else no, "是否独立封闭": yes if r["enclosed"] else no,
-            "管理方式": modes[int(rng.integers(len(modes)))], "有无党组织": yes if r["party_org"] else no,
-            "有无业委会": yes if r["owners_committee"] else no, "经度": gx, "纬度": gy,
-            "联系人": contact, "联系电话": phone, "身份证号": id_number, "备注": "", "_street": r["street"],
-        })
-        truth.append({
-            "compound_id": r["compound_id"], "id_given": cid is not None, "name": r["name"], "address": r["address"],
-            "body": r["body"], "street": r["street"], "street_code": r["street_code"], "community": r["community"],
-            "kind": r["kind"], "households": hh, "buildings": int(r["buildings"]), "floor_area_m2": area,
-            "built_year": year, "decade_only": decade_only, **haves, "renovated": bool(r["renovated"]),
-            "enclosed": bool(r["enclosed"]), "mode": r["mode"], "party_org": bool(r["party_org"]),
-            "owners_committee": bool(r["owners_committee"]), "has_xy": has_xy,
-            "lon": float(pts[i, 0]) if has_xy else np.nan, "lat": float(pts[i, 1]) if has_xy else np.nan,
-            "gcj_lon": gx if has_xy else np.nan, "gcj_lat": gy if has_xy else np.nan,
-            "contact_name": contact, "contact_phone": phone, "id_number": id_number, "expect": expect,
-        })
+        rows.append(
+            {
+                "小区编号": cid,
+                "小区名称": r["name"],
+                "地址": r["address"],
+                "责任主体": body,
+                "街道（镇）": _street_text(r["street"], u[3]),
+                "社区": r["community"],
+                "小区类型": kind,
+                "户数（户）": hh_text,
+                "楼栋数（栋）": int(r["buildings"]),
+                "建筑面积（㎡）": area_text,
+                "建成年份": year_text,
+                **{SIX_HAVES_SHORT[k]: ("" if v is None else (yes if v else no)) for k, v in haves.items()},
+                "是否完成老旧小区改造": yes if r["renovated"] else no,
+                "是否独立封闭": yes if r["enclosed"] else no,
+                "管理方式": modes[int(rng.integers(len(modes)))],
+                "有无党组织": yes if r["party_org"] else no,
+                "有无业委会": yes if r["owners_committee"] else no,
+                "经度": gx,
+                "纬度": gy,
+                "联系人": contact,
+                "联系电话": phone,
+                "身份证号": id_number,
+                "备注": "",
+                "_street": r["street"],
+            }
+        )
+        truth.append(
+            {
+                "compound_id": r["compound_id"],
+                "id_given": cid is not None,
+                "name": r["name"],
+                "address": r["address"],
+                "body": r["body"],
+                "street": r["street"],
+                "street_code": r["street_code"],
+                "community": r["community"],
+                "kind": r["kind"],
+                "households": hh,
+                "buildings": int(r["buildings"]),
+                "floor_area_m2": area,
+                "built_year": year,
+                "decade_only": decade_only,
+                **haves,
+                "renovated": bool(r["renovated"]),
+                "enclosed": bool(r["enclosed"]),
+                "mode": r["mode"],
+                "party_org": bool(r["party_org"]),
+                "owners_committee": bool(r["owners_committee"]),
+                "has_xy": has_xy,
+                "lon": float(pts[i, 0]) if has_xy else np.nan,
+                "lat": float(pts[i, 1]) if has_xy else np.nan,
+                "gcj_lon": gx if has_xy else np.nan,
+                "gcj_lat": gy if has_xy else np.nan,
+                "contact_name": contact,
+                "contact_phone": phone,
+                "id_number": id_number,
+                "expect": expect,
+            }
+        )
     # two duplicated rows (a second copy filled in by another office worker)
     with_id = [k for k in range(n) if rows[k]["小区编号"] is not None]
     for k in sorted(rng.choice(with_id, size=min(2, len(with_id)), replace=False).tolist()):
@@ -159,7 +224,11 @@ def ledger_rows(compounds, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
     ledger = ledger.iloc[order].reset_index(drop=True)
     key = pd.DataFrame(truth).iloc[order].reset_index(drop=True)
     key.insert(0, "sheet", ledger["_street"])
-    key.insert(1, "source_row", (ledger.groupby("_street", sort=False).cumcount() + FIRST_ROW).astype("int64"))
+    key.insert(
+        1,
+        "source_row",
+        (ledger.groupby("_street", sort=False).cumcount() + FIRST_ROW).astype("int64"),
+    )
     return ledger, key
 
 
@@ -178,7 +247,11 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: str | Path, *, date: str = "20
         ws = wb.create_sheet(street)
         ws.cell(1, 1, f"资阳市中心城区住宅小区物业管理摸底台账（{street}）").font = Font(bold=True, size=14)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-        ws.cell(2, 1, f"填报单位：{street}{'办事处' if street.endswith('街道') else '人民政府'}　　　填报日期：{date}")
+        ws.cell(
+            2,
+            1,
+            f"填报单位：{street}{'办事处' if street.endswith('街道') else '人民政府'}　　　填报日期：{date}",
+        )
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
         col = 1
         while col <= ncol:
@@ -188,7 +261,7 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: str | Path, *, date: str = "20
                 ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
                 col += 1
                 continue
-            span = sum(1 for g, _ in LEDGER_SHEET_COLUMNS[col - 1:] if g == group)
+            span = sum(1 for g, _ in LEDGER_SHEET_COLUMNS[col - 1 :] if g == group)
             ws.cell(3, col, group)
             ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + span - 1)
             for k in range(span):
@@ -215,7 +288,11 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: str | Path, *, date: str = "20
             row += 1  # a blank row before the grand total, as often seen
             _total_row(ws, row, "合计", totals)
             row += 1
-        ws.cell(row, 1, "注：1. 本表由街道办事处（镇政府）填报；2. “六有”现状填“有/无”；3. 坐标在高德地图拾取。")
+        ws.cell(
+            row,
+            1,
+            "注：1. 本表由街道办事处（镇政府）填报；2. “六有”现状填“有/无”；3. 坐标在高德地图拾取。",
+        )
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncol)
         for c in range(1, ncol + 1):
             ws.column_dimensions[get_column_letter(c)].width = 12

@@ -40,8 +40,10 @@ def boundaries_dir() -> Path:
     for candidate in (here / "data" / "boundaries", here.parent / "data" / "boundaries"):
         if (candidate / FILES["512002"]).exists():
             return candidate
-    msg = (f"zy_geo's boundary files ({', '.join(FILES.values())}) are missing from {here / 'data' / 'boundaries'} "
-           f"and {here.parent / 'data' / 'boundaries'}; reinstall zy_geo or run scripts/derive_boundaries.py.")
+    msg = (
+        f"zy_geo's boundary files ({', '.join(FILES.values())}) are missing from {here / 'data' / 'boundaries'} "
+        f"and {here.parent / 'data' / 'boundaries'}; reinstall zy_geo or run scripts/derive_boundaries.py."
+    )
     raise InputError(msg)
 
 
@@ -71,8 +73,10 @@ def load_boundary(adcode: str) -> gpd.GeoDataFrame:
     ('资阳市', True)
     """
     if adcode not in FILES:
-        msg = (f"load_boundary: no boundary is shipped for adcode {adcode!r}; expected one of "
-               f"{', '.join(FILES)} (资阳市, 雁江区). Pass your own boundary layer for other areas.")
+        msg = (
+            f"load_boundary: no boundary is shipped for adcode {adcode!r}; expected one of "
+            f"{', '.join(FILES)} (资阳市, 雁江区). Pass your own boundary layer for other areas."
+        )
         raise InputError(msg)
     path = boundaries_dir() / FILES[adcode]
     gdf = gpd.read_file(path, engine="pyogrio").set_crs("EPSG:4326", allow_override=True)

