@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "outputs" / "bench"
 SEED = 2023
 MAXP_LIMIT_UNITS = 1500  # max-p is super-linear: minutes at scale 1 (≈400 units); beyond this it does not finish here
-TIMEOUT_S = 1800
+TIMEOUT_S = 600
 
 
 def _city(scale: float) -> Path:

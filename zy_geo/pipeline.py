@@ -131,10 +131,13 @@ def run(
         timings["read ledger"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        joined = join_ledger(compounds, led.table, coord_frame=coord_frame)
+        joined = join_ledger(compounds, led, coord_frame=coord_frame)
         rec = out / "reconciliation.csv"
         joined.reconciliation().to_csv(rec, index=False, encoding="utf-8-sig")
         files["reconciliation"] = rec
+        join_problems = out / "join_problems.csv"
+        joined.problems.to_frame().to_csv(join_problems, index=False, encoding="utf-8-sig")
+        files["join_problems"] = join_problems
         compounds = joined.joined
         timings["join"] = time.perf_counter() - t
 
@@ -190,7 +193,7 @@ def load_compounds(
     if ledger is None:
         return layers, None, None
     led = read_ledger(ledger)
-    joined = join_ledger(layers["compounds"], led.table, coord_frame=coord_frame)
+    joined = join_ledger(layers["compounds"], led, coord_frame=coord_frame)
     layers = {**layers, "compounds": joined.joined}
     return layers, led, joined
 
