@@ -11,8 +11,17 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from zy_geo._errors import CRSError
 from zy_geo.crs import (
-    assert_metric, bd09_to_gcj02, bd09_to_wgs84, frame_of, from_frame, gcj02_to_bd09, gcj02_to_wgs84,
-    to_frame, to_metric, wgs84_to_bd09, wgs84_to_gcj02,
+    assert_metric,
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    frame_of,
+    from_frame,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    to_frame,
+    to_metric,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
 )
 
 china = st.tuples(st.floats(73.7, 134.7), st.floats(18.2, 53.5))
@@ -54,14 +63,16 @@ def test_inverse_agrees_with_prcoords_and_is_tighter():
     theirs = _pr(prcoords.gcj_wgs_bored, lon, lat)
     assert ours == pytest.approx(theirs, abs=1e-7)
     residual = lambda p: max(abs(a - b) for a, b in zip(wgs84_to_gcj02(*p), (lon, lat), strict=True))  # noqa: E731
-    assert residual(ours) <= residual(theirs) and residual(ours) < 1e-9
+    assert residual(ours) <= residual(theirs)
+    assert residual(ours) < 1e-9
 
 
 def test_arrays_scalars_nan_and_outside_china():
     lon = np.array([104.627, 2.35, np.nan])
     lat = np.array([30.131, 48.85, 30.0])
     x, y = wgs84_to_gcj02(lon, lat)
-    assert isinstance(x, np.ndarray) and x.shape == (3,)
+    assert isinstance(x, np.ndarray)
+    assert x.shape == (3,)
     assert (x[1], y[1]) == (2.35, 48.85)  # Paris passes unchanged
     assert np.isnan(x[2])
     assert isinstance(wgs84_to_gcj02(104.6, 30.1)[0], float)
@@ -81,7 +92,8 @@ def _layer():
 def test_whole_layer_shift_is_ziyang_sized_and_reversible():
     g = _layer()
     shifted = to_frame(g, "gcj02")
-    assert frame_of(shifted) == "gcj02" and shifted.crs.to_epsg() == 4326
+    assert frame_of(shifted) == "gcj02"
+    assert shifted.crs.to_epsg() == 4326
     metric = g.to_crs("EPSG:4544")
     shift_m = shifted.set_crs(4326, allow_override=True).to_crs(4544).centroid.distance(metric.centroid)
     assert shift_m.between(370, 420).all()
@@ -114,3 +126,58 @@ def test_metric_guard_refuses_shifted_and_geographic():
         assert_metric(careless)
     with pytest.raises(CRSError, match="no CRS"):
         to_metric(gpd.GeoDataFrame(geometry=[Point(0, 0)]))
+
+
+@settings(max_examples=100)
+@given(china)
+def test_inverse_solves_the_forward_to_1e9_degrees(pt):
+    lon, lat = pt
+    for fwd, inv in ((wgs84_to_gcj02, gcj02_to_wgs84), (wgs84_to_bd09, bd09_to_wgs84), (gcj02_to_bd09, bd09_to_gcj02)):
+        assert fwd(*inv(lon, lat)) == pytest.approx((lon, lat), abs=1e-9)
+
+
+@given(st.lists(china, min_size=1, max_size=20))
+def test_arrays_give_what_scalars_give_in_the_same_shape(pts):
+    lon = np.array([p[0] for p in pts]).reshape(-1, 1)
+    lat = np.array([p[1] for p in pts]).reshape(-1, 1)
+    for fn in (wgs84_to_gcj02, gcj02_to_wgs84, wgs84_to_bd09, bd09_to_wgs84, gcj02_to_bd09, bd09_to_gcj02):
+        x, y = fn(lon, lat)
+        assert x.shape == lon.shape
+        assert y.shape == lat.shape
+        for i, p in enumerate(pts):
+            assert (x[i, 0], y[i, 0]) == fn(*p)
+
+
+def test_bd09_shift_is_ziyang_sized_and_frames_chain_both_ways():
+    g = _layer()
+    metric = g.to_crs("EPSG:4544")
+    bd = to_frame(metric, "bd09")  # EPSG:4544 → bd09 through WGS84
+    shift_m = bd.set_crs(4326, allow_override=True).to_crs(4544).centroid.distance(metric.centroid)
+    assert shift_m.between(880, 990).all()
+    gcj = to_frame(bd, "gcj02")  # bd09 → gcj02 directly
+    geopandas.testing.assert_geoseries_equal(gcj.geometry, to_frame(g, "gcj02").geometry, check_less_precise=True)
+    same = to_frame(gcj, "GCJ-02")
+    assert frame_of(same) == "gcj02"
+    assert same.geometry.equals(gcj.geometry)
+
+
+def test_nan_and_empty_geometries_pass_through_a_layer_shift():
+    g = gpd.GeoDataFrame(geometry=[Point(104.627, 30.131), Polygon(), None], crs="EPSG:4326")
+    shifted = to_frame(g, "gcj02")
+    assert shifted.geometry.iloc[1].is_empty
+    assert shifted.geometry.iloc[2] is None
+    x, y = gcj02_to_wgs84(np.array([np.nan, 104.63]), np.array([np.nan, 30.13]))
+    assert np.isnan(x[0])
+    assert np.isnan(y[0])
+    assert not np.isnan(x[1])
+
+
+def test_bad_declarations_raise_with_the_fix():
+    with pytest.raises(CRSError, match="frame must be one of"):
+        from_frame(_layer(), "wgs")
+    with pytest.raises(CRSError, match=r"must hold lon/lat degrees.*EPSG:4544"):
+        from_frame(_layer().to_crs(4544), "gcj02")
+    with pytest.raises(CRSError, match="projected CRS"):
+        to_metric(_layer(), crs="EPSG:4326")
+    with pytest.raises(CRSError, match=r"no CRS.*set_crs"):
+        assert_metric(gpd.GeoDataFrame(geometry=[Point(0, 0)]), what="roads")

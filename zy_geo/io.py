@@ -1,10 +1,17 @@
 """Readers for what a street office sends: GeoPackage, GeoJSON, Shapefile, CSV and plain Excel.
 
 Every reader names the file, layer, row and column of what it could not use, and says how to
-fix it. Text is decoded correctly (GBK shapefiles without ``.cpg``, CSV in UTF-8, UTF-8-BOM or
-GBK); codes stay strings; layers must declare a CRS; swapped coordinates are caught; invalid
-polygons are repaired with a warning naming the feature. The survey ledger has its own reader
-(:mod:`zy_geo.ledger`).
+fix it:
+
+- text is decoded correctly: GBK shapefiles without (or with a wrong) ``.cpg``, CSV in UTF-8,
+  UTF-8-BOM, UTF-16 or GBK; codes stay strings;
+- a layer must declare its CRS; coordinates must fit it (swapped axes, zone prefixes and
+  metres declared as degrees are caught, ``swap_xy=True`` fixes swapped axes);
+- data picked on Amap/Baidu (``frame="gcj02"``/``"bd09"``) are converted to WGS84 on read;
+- invalid polygons are repaired with a warning naming the feature; features without geometry
+  are listed, never dropped silently.
+
+The survey ledger has its own reader (:mod:`zy_geo.ledger`).
 
 Examples
 --------
@@ -12,15 +19,19 @@ Examples
 >>> from shapely.geometry import Point
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> gpd.GeoDataFrame({"名称": ["莲花小区"]}, geometry=[Point(104.627, 30.131)],
-...                  crs="EPSG:4326").to_file(d / "a.gpkg")
+...                  crs="EPSG:4326").to_file(d / "a.gpkg", layer="compounds")
 >>> read_layer(d / "a.gpkg").crs.to_string()
 'EPSG:4326'
->>> read_city(d / "a.gpkg")["a"].crs.to_string()
+>>> read_city(d / "a.gpkg")["compounds"].crs.to_string()
 'EPSG:4544'
 """
 
 from __future__ import annotations
 
+import csv
+import io as _io
+import logging
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Any
@@ -32,66 +43,156 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from ._encoding import detect_bytes_encoding, mojibake_encoding
+from ._encoding import dbf_encoding, detect_bytes_encoding, fix_mojibake, mojibake_encoding
 from ._errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
-from .crs import FRAMES, from_frame, to_metric
+from ._io_checks import coordinate_problem, fits
+from ._io_geometry import clean_geometry, feature_labels
+from .crs import FRAMES, from_frame, normalize_frame, to_metric
+from .schema import CITY_LAYERS
 
-_ID_COLUMNS = ("compound_id", "building_id", "id", "编号", "小区编号", "name", "名称", "小区名称")
+logger = logging.getLogger(__name__)
+
+#: ``attrs`` key recording the display frame a layer was converted from on read.
+SOURCE_FRAME_ATTR = "zy_source_frame"
+_SHAPEFILE = "ESRI Shapefile"
 
 
-def _feature_label(gdf: pd.DataFrame, pos: int) -> str:
-    for col in _ID_COLUMNS:
-        if col in gdf.columns and pd.notna(gdf[col].iat[pos]):
-            return f"FID {pos} ({col}={gdf[col].iat[pos]!r})"
-    return f"FID {pos}"
+def _where(path: Path, layer: str | None) -> str:
+    return f"`{path.name}`" + (f" layer {layer}" if layer else "")
+
+
+def _read(path: Path, layer: str | None, encoding: str | None, where: str) -> pd.DataFrame:
+    kw: dict[str, Any] = {"fid_as_index": True}
+    if layer:
+        kw["layer"] = layer
+    if encoding:
+        kw["encoding"] = encoding
+    try:
+        return pyogrio.read_dataframe(path, **kw)
+    except UnicodeDecodeError:
+        raise
+    except pyogrio.errors.DataLayerError as exc:
+        try:
+            names = ", ".join(str(n) for n in pyogrio.list_layers(path)[:, 0])
+        except Exception:
+            names = "?"
+        msg = f"{where} cannot be read: {exc}. The file's layers are: {names}; pass one as layer=."
+        raise InputError(msg) from exc
+    except Exception as exc:  # pyogrio raises DataSourceError and GDAL errors
+        msg = (f"{where} cannot be read as a GIS layer ({exc}). Send a GeoPackage (.gpkg), GeoJSON, or a "
+               "Shapefile with all its parts (.shp, .shx, .dbf, .prj, ideally .cpg).")
+        raise InputError(msg) from exc
+
+
+def _is_shapefile(path: Path, layer: str | None) -> bool:
+    try:
+        return pyogrio.read_info(path, layer=layer)["driver"] == _SHAPEFILE
+    except Exception:
+        return path.suffix.lower() in (".shp", ".dbf", ".zip")
 
 
 def _strings(df: pd.DataFrame) -> list[str]:
     out = [str(c) for c in df.columns]
     for col in df.columns:
-        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-            out += [v for v in df[col].head(500).tolist() if isinstance(v, str)]
+        if col != "geometry" and (df[col].dtype == object or pd.api.types.is_string_dtype(df[col])):
+            out += [v for v in df[col].head(2000).tolist() if isinstance(v, str)]
     return out
 
 
-def check_axis_order(bounds: np.ndarray | tuple, crs: Any, *, where: str) -> str | None:
-    """Describe swapped or misplaced coordinates for ``bounds`` in ``crs`` (None when plausible).
+def _fix_strings(df: pd.DataFrame, enc: str) -> pd.DataFrame:
+    """Repair latin-1 mojibake in place of a re-read (GeoPackage/GeoJSON that stored it)."""
 
-    Examples
-    --------
-    >>> check_axis_order((30.1, 104.6, 30.2, 104.7), "EPSG:4326", where="a.csv")
-    'a.csv: coordinates look like (lat, lon): x is 30.1…30.2 and y is 104.6…104.7, but China has lon 73–135, lat 18–54. Swap the columns, or read with swap_xy=True'
-    """
-    minx, miny, maxx, maxy = (float(v) for v in bounds)
-    if not np.isfinite([minx, miny, maxx, maxy]).all():
-        return None
-    crs = CRS.from_user_input(crs)
-    if crs.is_geographic:
-        lon_ok = 73 <= minx and maxx <= 135
-        lat_ok = 3 <= miny and maxy <= 54
-        if lon_ok and lat_ok:
-            return None
-        if 3 <= minx and maxx <= 54 and 73 <= miny and maxy <= 135:
-            return (f"{where}: coordinates look like (lat, lon): x is {minx:g}…{maxx:g} and y is {miny:g}…{maxy:g}, "
-                    "but China has lon 73–135, lat 18–54. Swap the columns, or read with swap_xy=True")
-        return (f"{where}: coordinates {minx:g}…{maxx:g}, {miny:g}…{maxy:g} are not in China as lon/lat; "
-                f"the declared CRS {crs.to_string()} is probably wrong (metres? then declare EPSG:4544)")
-    epsg = crs.to_epsg()
-    if epsg in (4544, 4523) or (crs.is_projected and "CGCS2000" in crs.name):
-        zone_prefix = epsg == 4523
-        e_lo, e_hi = (35_000_000 + 100_000, 35_000_000 + 900_000) if zone_prefix else (100_000, 900_000)
-        if e_lo <= minx and maxx <= e_hi and 2_000_000 <= miny and maxy <= 6_000_000:
-            return None
-        if 2_000_000 <= minx and maxx <= 6_000_000 and e_lo <= miny and maxy <= e_hi:
-            return (f"{where}: coordinates look like (northing, easting) — Chinese survey tables list X = northing "
-                    f"first: x is {minx:,.0f}…{maxx:,.0f} and y is {miny:,.0f}…{maxy:,.0f}. "
-                    "Swap the columns, or read with swap_xy=True")
-        if not zone_prefix and 35_000_000 < minx < 36_000_000:
-            return (f"{where}: eastings {minx:,.0f}… carry the zone number 35: the data are EPSG:4523, "
-                    "not EPSG:4544; declare crs='EPSG:4523'")
-        return (f"{where}: coordinates {minx:,.0f}…{maxx:,.0f}, {miny:,.0f}…{maxy:,.0f} do not fall in "
-                f"{crs.to_string()}'s area (easting {e_lo:,}–{e_hi:,}, northing 2,000,000–6,000,000)")
-    return None
+    def fix(v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        fixed, used = fix_mojibake(v)
+        return fixed if used == enc else v
+
+    out = df.rename(columns={c: fix(c) for c in df.columns if c != "geometry"})
+    for col in out.columns:
+        if col != "geometry" and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].map(fix)
+    return out
+
+
+def _decode(path: Path, layer: str | None, encoding: str | None, where: str,
+            report: ProblemReport | None) -> pd.DataFrame:
+    """Read attributes with the right text encoding, repairing GBK read as latin-1."""
+    shapefile = _is_shapefile(path, layer)
+    cpg = path.with_suffix(".cpg")
+    try:
+        gdf = _read(path, layer, encoding, where)
+    except UnicodeDecodeError as exc:
+        if encoding:
+            msg = (f"{where}: the attributes are not {encoding} ({exc}); pass the right encoding=, "
+                   "e.g. 'GBK' or 'UTF-8'.")
+            raise InputError(msg) from exc
+        dbf = path.with_suffix(".dbf")
+        enc = (dbf_encoding(dbf.read_bytes()) if shapefile and dbf.exists() else None) or "gb18030"
+        try:
+            gdf = _read(path, layer, enc.upper(), where)
+        except UnicodeDecodeError as exc2:
+            msg = (f"{where}: the attribute text is neither what the .cpg says nor {enc.upper()} ({exc2}); "
+                   "pass encoding= (e.g. 'GBK', 'UTF-8', 'BIG5') or re-save the layer as GeoPackage.")
+            raise InputError(msg) from exc2
+        said = cpg.read_text(errors="replace").strip() if cpg.exists() else "another encoding"
+        _say_encoding(f"{where}: attributes are {enc.upper()} but the .cpg says {said!r}; decoded as {enc.upper()}. "
+                      f"Fix: write {'GBK' if enc == 'gb18030' else 'UTF-8'} in the .cpg file (or save as GeoPackage).",
+                      path, layer, report)
+        return gdf
+    if encoding:
+        return gdf
+    found = mojibake_encoding(_strings(gdf))
+    if found is None:
+        return gdf
+    if shapefile:
+        gdf = _read(path, layer, found.upper(), where)
+        why = "its .cpg says another encoding" if cpg.exists() else "it has no .cpg file"
+        fix = f"add a .cpg file containing '{'GBK' if found == 'gb18030' else 'UTF-8'}' (or save as GeoPackage)"
+    else:
+        gdf = _fix_strings(gdf, found)
+        why = "they were stored as latin-1 mojibake (a GBK shapefile converted without its encoding)"
+        fix = "re-save the layer with the repaired text"
+    _say_encoding(f"{where}: attributes are {found.upper()} but {why}; decoded as {found.upper()}. Fix: {fix}.",
+                  path, layer, report)
+    return gdf
+
+
+def _say_encoding(msg: str, path: Path, layer: str | None, report: ProblemReport | None) -> None:
+    warnings.warn(msg, DataRepairWarning, stacklevel=4)
+    if report is not None:
+        report.add("warning", msg.split(": ", 1)[1], source=path.name, layer=layer, code="text_encoding")
+
+
+def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, frame: str | None, where: str) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        if crs is None and frame is None:
+            msg = (f"{where} has no coordinate reference system (no .prj, or an undefined SRS). Declare it: "
+                   "read_layer(..., crs='EPSG:4544') for CGCS2000 metres (3-degree Gauss-Kruger CM 105E), "
+                   "crs='EPSG:4326' for lon/lat degrees; or fix the .prj / in QGIS Layer → Set CRS and export.")
+            raise CRSError(msg)
+        return gdf.set_crs(crs if crs is not None else "EPSG:4326")
+    if crs is None:
+        return gdf
+    given = CRS.from_user_input(crs)
+    if gdf.crs.equals(given, ignore_axis_order=True):
+        return gdf
+    x, y = _corners(gdf)
+    if len(x) and not fits(x, y, gdf.crs).all() and fits(x, y, given).all():
+        warnings.warn(f"{where} declares {gdf.crs.to_string()}, but its coordinates only fit the crs={crs!r} you "
+                      f"passed; using {given.to_string()}. Fix the file's .prj (QGIS: Layer → Set CRS, then export).",
+                      CRSWarning, stacklevel=3)
+        return gdf.set_crs(given, allow_override=True)
+    warnings.warn(f"{where} declares {gdf.crs.to_string()} but crs={crs!r} ({given.to_string()}) was passed; "
+                  f"the file's CRS is used. To convert the layer, use gdf.to_crs({crs!r}); if the file is wrong, "
+                  "fix its .prj.", CRSWarning, stacklevel=3)
+    return gdf
+
+
+def _corners(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Both corners of every feature's bounds, shape (n, 2) each (NaN for empty geometries)."""
+    b = shapely.bounds(gdf.geometry.values)
+    return b[:, [0, 2]], b[:, [1, 3]]
 
 
 def _swap(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -109,133 +210,129 @@ def read_layer(
     repair: bool = True,
     report: ProblemReport | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read a GIS layer (GeoPackage, GeoJSON, Shapefile …) the way offices send them.
+    """Read a GIS layer (GeoPackage, GeoJSON, Shapefile, zipped Shapefile) the way offices send them.
 
     Parameters
     ----------
     path : str or Path
         The file.
     layer : str, optional
-        Layer name (GeoPackage with several layers).
+        Layer name (a GeoPackage with several layers); default the first.
     crs : optional
-        CRS to assume when the file declares none (e.g. ``"EPSG:4544"``). When the file declares
-        another one, the file wins and a :class:`CRSWarning` says so.
+        CRS to assume when the file declares none (``"EPSG:4544"``, ``"EPSG:4326"``). When the
+        file declares another one, the file wins and a :class:`CRSWarning` says so — unless the
+        coordinates fit only ``crs``, then ``crs`` wins (also with a warning).
     frame : {"gcj02", "bd09"}, optional
-        The lon/lat were picked on Amap/Baidu: converted to WGS84 on read.
+        The lon/lat were picked on Amap/Gaode (``"gcj02"``) or Baidu (``"bd09"``): converted to
+        WGS84 on read (a file without CRS is then taken as lon/lat). The result records it in
+        ``attrs["zy_source_frame"]`` and, if given, in ``report``.
     encoding : str, optional
-        Attribute encoding; by default detected (GBK shapefiles without ``.cpg`` are fixed).
+        Attribute encoding (``"GBK"``, ``"UTF-8"``); by default detected: GBK shapefiles
+        without or with a wrong ``.cpg`` are decoded correctly with a :class:`DataRepairWarning`.
     swap_xy : bool
-        Swap x and y of every coordinate (lat/lon tables, X=northing survey tables).
+        Swap x and y of every coordinate (lat/lon given as lon/lat, X = northing survey data).
     repair : bool
-        Repair invalid polygons with ``shapely.make_valid`` (warning per feature); if False,
-        they are reported as errors.
+        Repair invalid geometries with ``shapely.make_valid`` (a :class:`DataRepairWarning`
+        names each; polygons keep only their polygonal parts). If False, invalid features are
+        listed in ``report`` and left out, or, without a report, raise :class:`InputError`.
     report : ProblemReport, optional
-        Where to add problems; features that cannot be used are listed there and left out.
+        Where to add problems (``row`` is the feature's FID). Features without usable
+        geometry are listed there and left out; without a report a warning lists them.
 
     Returns
     -------
     GeoDataFrame
-        In the file's CRS (EPSG:4326 after ``frame`` conversion).
+        In the file's CRS (EPSG:4326 after a ``frame`` conversion), index 0…n-1 in file order
+        (rows left out keep their gap).
+
+    Raises
+    ------
+    CRSError
+        No CRS and no ``crs=``; coordinates swapped or outside the CRS's area (the message
+        says what was found, what was expected and the fix).
+    InputError
+        The file or layer cannot be read.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "picked.gpkg"
+    >>> gpd.GeoDataFrame(geometry=[Point(104.6294027859, 30.128152176)], crs="EPSG:4326").to_file(p)
+    >>> g = read_layer(p, frame="gcj02")
+    >>> round(float(g.geometry.x.iloc[0]), 9), g.attrs["zy_source_frame"]
+    (104.627, 'gcj02')
     """
     path = Path(path)
     if not path.exists():
         msg = f"`{path}` does not exist; check the path."
         raise InputError(msg)
-    where = f"`{path.name}`" + (f" layer {layer}" if layer else "")
-    kw: dict[str, Any] = {"layer": layer} if layer else {}
-    if encoding:
-        kw["encoding"] = encoding
-    try:
-        gdf = pyogrio.read_dataframe(path, **kw)
-    except Exception as exc:  # pyogrio raises DataSourceError/DataLayerError subclasses
-        msg = f"{where} cannot be read as a GIS layer: {exc}. Is it a GeoPackage, GeoJSON or Shapefile?"
-        raise InputError(msg) from exc
-    if encoding is None and path.suffix.lower() == ".shp":
-        enc = mojibake_encoding(_strings(gdf))
-        if enc:
-            gdf = pyogrio.read_dataframe(path, encoding=enc.upper(), **kw)
-            cpg = "its .cpg says another encoding" if path.with_suffix(".cpg").exists() else "it has no .cpg file"
-            warnings.warn(f"{where}: attributes are {enc.upper()} but {cpg}; decoded as {enc.upper()}. "
-                          f"Add a .cpg containing 'GBK' (or save as GeoPackage) to silence this.",
-                          DataRepairWarning, stacklevel=2)
-    gdf = _declare_crs(gdf, crs, where)
+    where = _where(path, layer)
+    if frame is not None and normalize_frame(frame) not in FRAMES:
+        msg = f"frame must be one of {FRAMES} (Amap/Gaode → 'gcj02', Baidu → 'bd09'), found {frame!r}."
+        raise InputError(msg)
+    gdf = _decode(path, layer, encoding, where, report)
+    fids = gdf.index.to_numpy()
+    gdf = gpd.GeoDataFrame(gdf.reset_index(drop=True), geometry="geometry", crs=gdf.crs)
+    labels = feature_labels(gdf, fids)
+    gdf = _declare_crs(gdf, crs, frame, where)
     if swap_xy:
         gdf = _swap(gdf)
-    problem = check_axis_order(gdf.total_bounds, gdf.crs, where=where) if len(gdf) else None
+    x, y = _corners(gdf)
+    problem = coordinate_problem(x, y, gdf.crs, where=where, labels=labels)
     if problem:
         raise CRSError(problem)
+    gdf = clean_geometry(gdf, fids, labels, where=where, source=path.name, layer=layer, repair=repair,
+                         report=report)
     if frame is not None:
-        if frame not in FRAMES:
-            msg = f"frame must be one of {FRAMES}, found {frame!r}."
-            raise InputError(msg)
-        gdf = from_frame(gdf, frame)
-    return _clean_geometry(gdf, where, path.name, layer, repair, report)
-
-
-def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, where: str) -> gpd.GeoDataFrame:
-    if gdf.crs is None:
-        if crs is None:
-            msg = (f"{where} has no coordinate reference system. Declare it: "
-                   "read_layer(..., crs='EPSG:4544') for CGCS2000 metres (3-degree zone, CM 105E), "
-                   "crs='EPSG:4326' for lon/lat degrees; or fix the .prj / set it in QGIS (Layer → Set CRS).")
-            raise CRSError(msg)
-        return gdf.set_crs(crs)
-    if crs is not None and not gdf.crs.equals(CRS.from_user_input(crs)):
-        warnings.warn(f"{where} declares {gdf.crs.to_string()} but crs={crs!r} was passed; the file's CRS is used. "
-                      f"If the file is wrong, fix it; to convert, use gdf.to_crs({crs!r}).", CRSWarning, stacklevel=3)
+        src = normalize_frame(frame)
+        gdf = from_frame(gdf, src)
+        gdf.attrs[SOURCE_FRAME_ATTR] = src
+        note = f"coordinates picked in {src} converted to WGS84 (EPSG:4326) on read"
+        logger.info("%s: %s", where, note)
+        if report is not None:
+            report.add("info", note, source=path.name, layer=layer, code="frame_converted")
     return gdf
 
 
-def _clean_geometry(gdf, where, source, layer, repair, report) -> gpd.GeoDataFrame:
-    geoms = gdf.geometry.values
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    bad_ids = []
-    for pos in np.flatnonzero(missing):
-        label = _feature_label(gdf, int(pos))
-        bad_ids.append(label)
-        if report is not None:
-            report.add("error", "feature has no geometry and was left out", source=source, layer=layer, row=int(pos),
-                       code="no_geometry", fix="draw the feature or delete the row")
-    if bad_ids and report is None:
-        warnings.warn(f"{where}: {len(bad_ids)} feature(s) without geometry left out: {', '.join(bad_ids[:10])}",
-                      DataRepairWarning, stacklevel=3)
-    invalid = ~missing & ~shapely.is_valid(geoms)
-    polygonal = shapely.get_type_id(geoms) >= 3
-    for pos in np.flatnonzero(invalid):
-        label = _feature_label(gdf, int(pos))
-        why = shapely.is_valid_reason(geoms[pos])
-        if not repair:
-            if report is not None:
-                report.add("error", f"invalid geometry ({why})", source=source, layer=layer, row=int(pos),
-                           code="invalid_geometry", fix="repair it in QGIS (Vector → Geometry → Fix geometries)")
-            continue
-        fixed = shapely.make_valid(geoms[pos])
-        if polygonal[pos]:
-            parts = shapely.get_parts(fixed)
-            parts = parts[shapely.get_type_id(parts) >= 3]
-            fixed = shapely.union_all(parts) if len(parts) else shapely.Polygon()
-        geoms[pos] = fixed
-        msg = f"{where} {label}: invalid geometry ({why}) repaired with make_valid"
-        warnings.warn(msg, DataRepairWarning, stacklevel=3)
-        if report is not None:
-            report.add("warning", f"invalid geometry ({why}) repaired", source=source, layer=layer, row=int(pos),
-                       code="repaired_geometry")
-    out = gdf.set_geometry(geoms)
-    if not repair:
-        missing |= invalid
-    return out[~missing]
+def _sniff_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None) -> pd.DataFrame:
-    """Read a plain CSV (UTF-8, UTF-8-BOM or GBK, detected) or Excel sheet; every column as text.
+    r"""Read a plain CSV/TXT (encoding and delimiter detected) or Excel sheet, every column as text.
+
+    Codes stay strings (``"512002001"``, ``"0012"``); empty cells are missing (NaN); "NA" and
+    "null" stay text. The encoding found is in ``attrs["encoding"]``. Ledgers with title rows and
+    merged headers are read by :func:`zy_geo.ledger.read_ledger`, not here.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``, ``.txt``, ``.tsv`` (UTF-8, UTF-8-BOM, UTF-16 or GBK/GB18030; comma, semicolon,
+        tab or bar) or ``.xlsx``/``.xlsm``.
+    sheet : str or int, optional
+        Excel sheet name or 0-based position; default the first.
+    encoding : str, optional
+        Force a text encoding instead of detecting it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All columns of dtype object holding ``str`` (or NaN for empty cells).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_bytes("编号,户数\\n0012,120\\n".encode("gbk"))
-    >>> read_table(p).to_dict("records")
-    [{'编号': '0012', '户数': '120'}]
+    >>> _ = p.write_bytes("编号,户数\n0012,120\n".encode("gbk"))
+    >>> t = read_table(p)
+    >>> t.to_dict("records"), t.attrs["encoding"]
+    ([{'编号': '0012', '户数': '120'}], 'gb18030')
     """
     path = Path(path)
     if not path.exists():
@@ -243,15 +340,53 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
         raise InputError(msg)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+        return _read_excel(path, sheet)
     if suffix == ".xls":
         msg = f"`{path.name}` is an old .xls workbook; save it as .xlsx (Excel: File → Save As → .xlsx)."
         raise InputError(msg)
+    if suffix not in (".csv", ".txt", ".tsv"):
+        msg = f"`{path.name}`: read_table reads .csv, .txt, .tsv and .xlsx; found {suffix or 'no extension'}."
+        raise InputError(msg)
     raw = path.read_bytes()
     enc = encoding or detect_bytes_encoding(raw)
-    from io import StringIO
+    try:
+        text = raw.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        msg = (f"`{path.name}` cannot be decoded as {enc} ({exc}); pass encoding='GBK' or encoding='UTF-8', "
+               "or save it from Excel as 'CSV UTF-8'.")
+        raise InputError(msg) from exc
+    try:
+        df = pd.read_csv(_io.StringIO(text), sep=_sniff_delimiter(text), dtype=str, keep_default_na=False,
+                         na_values=[""], skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = f"`{path.name}` is not a readable table ({exc}); check that every row has as many fields as the header."
+        raise InputError(msg) from exc
+    df.attrs["encoding"] = enc
+    return df
 
-    return pd.read_csv(StringIO(raw.decode(enc)), dtype=str, keep_default_na=False, na_values=[""])
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        names = [str(n) for n in book.sheet_names]
+    if (isinstance(sheet, str) and sheet not in names) or (isinstance(sheet, int) and not 0 <= sheet < len(names)):
+        msg = f"`{path.name}` has no sheet {sheet!r}; its sheets are: {', '.join(names)}."
+        raise InputError(msg)
+    df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, keep_default_na=False,
+                       na_values=[""], engine="openpyxl")
+    df.attrs["encoding"] = "xlsx"
+    return df
+
+
+def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Floats from text that may hold full-width digits, thousands separators, blanks.
+
+    Returns the floats (NaN where missing or unreadable) and a mask of unreadable entries.
+    """
+    text = values.map(lambda v: v if not isinstance(v, str) else
+                      unicodedata.normalize("NFKC", v).replace(",", "").replace(" ", "").strip())
+    blank = text.isna() | (text.astype(str).str.len() == 0) if len(text) else text.isna()
+    num = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
+    return num, (np.isnan(num) & ~blank.to_numpy())
 
 
 def points_from_table(
@@ -263,42 +398,115 @@ def points_from_table(
     frame: str | None = None,
     swap_check: bool = True,
     where: str = "table",
+    report: ProblemReport | None = None,
 ) -> gpd.GeoDataFrame:
-    """Points from coordinate columns, checking the axis order (X=northing survey tables).
+    """Points from coordinate columns, checking the axis order (X = northing survey tables).
 
-    Rows without both coordinates get an empty geometry (kept, aligned to ``df``).
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        E.g. from :func:`read_table`; coordinates as numbers or text (full-width digits and
+        thousands separators are read).
+    x, y : str
+        Columns of x (longitude / easting) and y (latitude / northing). Chinese survey tables
+        call the *northing* X: then pass ``x="Y", y="X"``.
+    crs : str
+        CRS of the coordinates (``"EPSG:4326"``, ``"EPSG:4544"`` …).
+    frame : {"gcj02", "bd09"}, optional
+        The points were picked on Amap/Baidu: converted to WGS84.
+    swap_check : bool
+        Raise :class:`CRSError` when the coordinates look swapped or do not fit ``crs``.
+    where : str
+        File name for messages.
+    report : ProblemReport, optional
+        Unreadable coordinates become errors there (else :class:`InputError` lists them all);
+        rows without coordinates become warnings. Both keep a null geometry.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``df``'s columns and index, plus point geometry (null where there is none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"X": ["3334000", "3334100"], "Y": ["462000", "462050"]})
+    >>> points_from_table(t, x="Y", y="X", crs="EPSG:4544").geometry.x.tolist()
+    [462000.0, 462050.0]
     """
-    xs = pd.to_numeric(df[x], errors="coerce").to_numpy(dtype=float)
-    ys = pd.to_numeric(df[y], errors="coerce").to_numpy(dtype=float)
-    pts = shapely.points(xs, ys)
-    gdf = gpd.GeoDataFrame(df.copy(), geometry=pts, crs=crs)
-    valid = ~np.isnan(xs) & ~np.isnan(ys)
-    if swap_check and valid.any():
-        b = (xs[valid].min(), ys[valid].min(), xs[valid].max(), ys[valid].max())
-        problem = check_axis_order(b, crs, where=f"{where} columns {x}/{y}")
+    missing_cols = [c for c in (x, y) if c not in df.columns]
+    if missing_cols:
+        msg = (f"{where}: no column {', '.join(map(repr, missing_cols))} for the coordinates; the columns are "
+               f"{', '.join(map(str, df.columns))}. Pass x= and y= (e.g. x='经度', y='纬度').")
+        raise InputError(msg)
+    xs, bad_x = _numbers(df[x])
+    ys, bad_y = _numbers(df[y])
+    problems = ProblemReport()
+    for col, bad, raw in ((x, bad_x, df[x]), (y, bad_y, df[y])):
+        for pos in np.flatnonzero(bad):
+            problems.add("error", f"{raw.iloc[pos]!r} is not a coordinate", source=where, row=int(pos) + 1,
+                         column=str(col), value=raw.iloc[pos], code="not_a_number",
+                         fix="enter a decimal number, e.g. 104.627 or 3334000.5")
+    has = ~np.isnan(xs) & ~np.isnan(ys)
+    for pos in np.flatnonzero(~has & ~bad_x & ~bad_y):
+        problems.add("warning", "no coordinates", source=where, row=int(pos) + 1, column=f"{x}/{y}",
+                     code="no_coordinates", fix="fill in both coordinates or place the row by address")
+    if problems.errors and report is None:
+        msg = f"{where}: {len(problems.errors)} coordinate(s) cannot be read:\n{problems.format(limit=20)}"
+        raise InputError(msg, report=problems)
+    if report is not None:
+        report.extend(problems)
+    if swap_check:
+        labels = [f"row {i + 1}" for i in range(len(df))]
+        problem = coordinate_problem(np.where(has, xs, np.nan), np.where(has, ys, np.nan), crs,
+                                     where=f"{where} columns {x}/{y}", labels=labels, unit="rows")
         if problem:
             raise CRSError(problem)
+    geoms = np.where(has, shapely.points(np.nan_to_num(xs), np.nan_to_num(ys)), None)
+    gdf = gpd.GeoDataFrame(df.copy(), geometry=gpd.GeoSeries(geoms, index=df.index, crs=crs), crs=crs)
     if frame is not None:
         gdf = from_frame(gdf, frame)
+        gdf.attrs[SOURCE_FRAME_ATTR] = normalize_frame(frame)
     return gdf
 
 
 def read_city(path: str | Path, *, report: ProblemReport | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Every spatial layer of a city GeoPackage, each converted to EPSG:4544.
 
-    Layers named in :data:`zy_geo.schema.CITY_LAYERS` are the ones the analyses use; others are
-    read too. Non-spatial tables are skipped.
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage such as ``zy-geo sample`` writes.
+    report : ProblemReport, optional
+        Passed to :func:`read_layer` for each layer.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        The layers of :data:`zy_geo.schema.CITY_LAYERS` that are present, in that order, then
+        any other spatial layer; non-spatial tables are skipped.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, tempfile, pathlib
+    >>> from shapely.geometry import box
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "city.gpkg"
+    >>> gpd.GeoDataFrame(geometry=[box(462000, 3334000, 462100, 3334100)], crs="EPSG:4544").to_file(p, layer="streets")
+    >>> list(read_city(p)), float(read_city(p)["streets"].area.iloc[0])
+    (['streets'], 10000.0)
     """
     path = Path(path)
     if not path.exists():
         msg = f"`{path}` does not exist; check the path (generate a sample with `zy-geo sample --out DIR`)."
         raise InputError(msg)
-    layers = {}
-    for name, geom_type in pyogrio.list_layers(path):
-        if geom_type is None:
-            continue
-        layers[str(name)] = to_metric(read_layer(path, str(name), report=report))
-    if not layers:
-        msg = f"`{path}` has no spatial layer."
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception as exc:
+        msg = f"`{path.name}` cannot be opened as a GeoPackage ({exc})."
+        raise InputError(msg) from exc
+    spatial = [str(name) for name, geom_type in listed if geom_type is not None]
+    order = [n for n in CITY_LAYERS if n in spatial] + [n for n in spatial if n not in CITY_LAYERS]
+    if not order:
+        msg = f"`{path.name}` has no spatial layer; expected some of: {', '.join(CITY_LAYERS)}."
         raise InputError(msg)
-    return layers
+    return {name: to_metric(read_layer(path, name, report=report)) for name in order}

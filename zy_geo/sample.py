@@ -191,7 +191,8 @@ def make_sample(
     the streets/towns of ``jurisdictions`` as a Voronoi partition (the main body's streets in the
     core around the river, the zones' streets outside), the Tuo River 沱江 (220 m wide, NNW→SSE),
     a railway and a hierarchical road grid (noded; only arterials and the railway bridge the river),
-    compounds of four kinds in the blocks, their buildings, a few orphan buildings that belong to
+    unnamed lanes (``road_class`` ``path``, 无名巷) in the gaps between parcels, noded onto the
+    roads they meet, compounds of four kinds in the blocks, their buildings, a few orphan buildings that belong to
     no compound, and the survey ledger of the compounds the notice targets.
 
     Parameters
