@@ -131,3 +131,16 @@ def test_offline_map_in_headless_chromium(city, tmp_path):
     assert counts["责任主体户数覆盖率"] == 2
     assert counts["道路"] == 1
     assert run.screenshot is not None and run.screenshot.stat().st_size > 10_000
+
+
+def test_gaode_basemap_shifts_display_only(city):
+    compounds, streets, roads = city
+    plain = _page(city).get_root().render()
+    gaode = _page(city, basemap="gaode").get_root().render()
+    assert "autonavi" in gaode and _has(gaode, "GCJ-02")
+    # the first compound's first vertex moves by the GCJ-02 offset (~0.0024° in lon near Ziyang)
+    lon = float(re.search(r'"coordinates": \[\[\[([0-9.]+),', plain).group(1))
+    lon_g = float(re.search(r'"coordinates": \[\[\[([0-9.]+),', gaode).group(1))
+    assert 0.001 < lon_g - lon < 0.004
+    # the analysis data are untouched
+    assert compounds.crs.to_epsg() == 4544 and "zy_frame" not in compounds.attrs
