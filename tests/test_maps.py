@@ -144,3 +144,9 @@ def test_gaode_basemap_shifts_display_only(city):
     assert 0.001 < lon_g - lon < 0.004
     # the analysis data are untouched
     assert compounds.crs.to_epsg() == 4544 and "zy_frame" not in compounds.attrs
+
+
+def test_large_inputs_are_simplified_with_a_note(city):
+    page = _page(city, max_compounds=2, max_roads=0).get_root().render()
+    assert _has(page, "以点表示") and _has(page, "仅显示主干路和次干路")
+    assert '"type": "Point"' in page

@@ -216,7 +216,8 @@ def coverage_map(
     subtitle: str = "",
     basemap: str = "none",
     include_pii: bool = False,
-    max_compounds: int = 20000,
+    max_compounds: int = 3000,
+    max_roads: int = 5000,
     settings: Settings | None = None,
 ) -> folium.Map:
     """Meeting map: street and body coverage, compounds by management mode, proposed areas.
@@ -244,8 +245,10 @@ def coverage_map(
     include_pii : bool
         Keep personal-data columns (default: removed before anything is drawn).
     max_compounds : int
-        Above this many compounds, compound polygons are replaced by their centroids (a note
-        on the map says so) to keep the page small.
+        Above this many compounds, compound polygons are replaced by points (a note on the map
+        says so) to keep the page small and quick to open.
+    max_roads : int
+        Above this many road pieces, only arterial and secondary roads are drawn (with a note).
     settings : Settings, optional
 
     Returns
@@ -302,6 +305,10 @@ def coverage_map(
         add(folium.GeoJson(_features(r, {}), name="河流",
                            style_function=lambda f: {"color": "#6baed6", "fillColor": "#c6dbef", "weight": 1,
                                                      "fillOpacity": 0.9}))
+    notes = []
+    if roads is not None and len(roads) > max_roads and "road_class" in roads.columns:
+        roads = roads[roads["road_class"].isin(["arterial", "secondary"])]
+        notes.append("道路较多，仅显示主干路和次干路")
     if roads is not None and len(roads):
         r = _display(roads, simplify_m=2.0, frame=frame)
         weights = {"arterial": 3, "secondary": 2, "local": 1, "path": 0.5}
@@ -309,11 +316,11 @@ def coverage_map(
         add(folium.GeoJson(_features(r, {"w": [weights.get(c, 1) for c in cls]}), name="道路",
                            style_function=lambda f: {"color": "#9a9a9a", "weight": f["properties"]["w"]}))
 
-    note = ""
     comp_layer_data = disp
     if len(disp) > max_compounds:
         comp_layer_data = disp.set_geometry(disp.geometry.representative_point())
-        note = f"小区数 {len(disp)} 超过 {max_compounds}，以点表示"
+        notes.append(f"小区数 {len(disp)} 超过 {max_compounds}，以点表示")
+    note = "；".join(notes)
     modes = (disp["mode"].astype("string").fillna("none").tolist() if "mode" in disp.columns
              else ["none"] * len(disp))
     comp = add(folium.GeoJson(
@@ -323,7 +330,7 @@ def coverage_map(
         name="住宅小区（按管理方式）",
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#222222", "weight": 0.6,
                                   "fillOpacity": 0.8},
-        marker=folium.CircleMarker(radius=4) if note else None,
+        marker=folium.CircleMarker(radius=4) if len(disp) > max_compounds else None,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ))
     items = [(MODE_COLOURS[k], MODES[k]) for k in MODE_COLOURS]
