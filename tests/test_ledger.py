@@ -386,6 +386,21 @@ def test_value_vocabularies():
         parse_year("1850")
 
 
+def test_kind_and_mode_spellings():
+    from zy_geo._ledger_values import Vocabulary
+    from zy_geo.schema import load_jurisdictions
+
+    v = Vocabulary(load_jurisdictions())
+    kinds = ["封闭式小区", "封闭", "开放式小区", "开放", "非封闭", "零星住宅", "零星", "小规模住宅区", "别墅"]
+    assert [v.kind(k) for k in kinds] == ["enclosed", "enclosed", "open", "open", "open", "scattered",
+                                          "scattered", "small_area", None]
+    modes = ["专业化物业管理", "物业公司", "社区物业服务中心", "自管", "自行管理", "无"]
+    assert [v.mode(m) for m in modes] == ["professional", "professional", "community_center", "self_managed",
+                                          "self_managed", "none"]
+    bodies = ["雁江区", "雁江区人民政府", "高新区管委会", "临空经济区管委会", "成都市"]
+    assert [v.body(b) for b in bodies] == ["雁江区", "雁江区", "高新区", "临空经济区", None]
+
+
 # --- the generated sample -------------------------------------------------------------------------
 
 @settings(max_examples=20, deadline=None)

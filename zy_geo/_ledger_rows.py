@@ -153,7 +153,8 @@ class SheetReader:
             self.add("info", f"street written {written!r} on {_rows_phrase(at)}, read as {street}", layer=sheet,
                      row=at[0], column=used["street"].written, code="street_variant")
 
-    def _reject_sheet(self, sheet, h, n, cols, rows, kinds, missing) -> None:
+    def _reject_sheet(self, sheet: str, h: int, n: int, cols: list[Column], rows: list[list[Any]],
+                      kinds: list[str], missing: list[str]) -> None:
         records = [h + n + i + 1 for i, k in enumerate(kinds) if k == "record"]
         for i, kind in enumerate(kinds):
             self.counts["read"] += 1
@@ -199,7 +200,8 @@ class SheetReader:
             self.add("info", "header repeated (page break?); skipped", layer=sheet, row=excel_row,
                      code="repeated_header")
 
-    def _check_total(self, sheet, excel_row, row, used, word, hh_sheet, unreadable) -> None:
+    def _check_total(self, sheet: str, excel_row: int, row: list[Any], used: dict[str, Column], word: str,
+                     hh_sheet: list[int], unreadable: int) -> None:
         self.counts["total_rows"] += 1
         self.add("info", f"{word} row skipped", layer=sheet, row=excel_row, code="total_row")
         grand = word != "小计"
@@ -226,7 +228,8 @@ class SheetReader:
                      f"sum to {sum(covered)}{note}", layer=sheet, row=excel_row, column=column, value=value,
                      code="total_mismatch", fix="correct the total or the rows above it")
 
-    def _read_row(self, sheet, excel_row, row, used, extra, sheet_street, variants) -> int | None:
+    def _read_row(self, sheet: str, excel_row: int, row: list[Any], used: dict[str, Column], extra: list[Column],
+                  sheet_street: str | None, variants: dict[tuple[str, str], list[int]]) -> int | None:
         def val(key: str) -> Any:
             return row[used[key].index] if key in used else None
 

@@ -40,7 +40,8 @@ _FALSE = {"无", "否", "×", "✗", "✘", "☐", "x", "n", "no", "false", "0",
 _BLANK = {"", "-", "—", "–", "/", "／", "－", "--", "——"}
 #: Mobile phone numbers and 18-digit resident ID numbers, wherever they appear in free text.
 _PII_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx]|\d{15})(?!\d)")
-_KIND_WORDS = (("封闭", "enclosed"), ("开放", "open"), ("零星", "scattered"), ("散居", "scattered"),
+_KIND_WORDS = (("非封闭", "open"), ("不封闭", "open"),
+               ("封闭", "enclosed"), ("开放", "open"), ("零星", "scattered"), ("散居", "scattered"),
                ("小规模", "small_area"))
 _MODE_WORDS = (("专业", "professional"), ("物业公司", "professional"), ("物业企业", "professional"),
                ("服务中心", "community_center"), ("社区", "community_center"), ("自管", "self_managed"),

@@ -52,23 +52,19 @@ def sample(scale: float, seed: int, out_dir: Path) -> None:
 @click.option("--limit", type=int, default=40, show_default=True, help="Problems shown on screen.")
 def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool, limit: int) -> None:
     """Check a survey ledger (摸底台账); exit 0 when usable, 1 when not."""
-    from .ledger import read_ledger, write_clean
+    from .ledger import validate_ledger
 
     try:
-        result = read_ledger(ledger, strict=strict)
+        result = validate_ledger(ledger, out=out, strict=strict)
     except InputError as exc:
         _fail(exc)
-    click.echo(result.problems.format(limit=limit))
-    acc = result.accounting()
-    click.echo("rows: " + ", ".join(f"{k} {v}" for k, v in acc.items()))
+    click.echo(result.report(limit=limit))
     if problems:
         result.problems.to_frame().to_csv(problems, index=False, encoding="utf-8-sig")
         click.echo(f"problems: {problems}")
     if out and len(result.table):
-        click.echo(f"normalised table: {write_clean(result, out)}")
-    usable = result.ok and len(result.table) > 0
-    click.secho("usable" if usable else "NOT usable: fix the errors above", fg="green" if usable else "red")
-    sys.exit(0 if usable else 1)
+        click.echo(f"normalised table: {out}")
+    sys.exit(0 if result.usable else 1)
 
 
 def _report_run(result) -> None:
