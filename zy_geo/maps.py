@@ -171,6 +171,8 @@ class _FeatureCounts(MacroElement):
             counts[{{ name|tojson }}] = {{ var }}.getLayers().length;
             {% endfor %}
             document.documentElement.setAttribute("data-zy-layers", JSON.stringify(counts));
+            // time from navigation start to the map's last script (ms), for size/speed checks
+            document.documentElement.setAttribute("data-zy-ready-ms", Math.round(performance.now()));
         })();
         {% endmacro %}
     """)
