@@ -210,7 +210,6 @@ def coverage_map(
     compounds: gpd.GeoDataFrame,
     *,
     streets: gpd.GeoDataFrame | None = None,
-    coverage: pd.DataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
     proposals: Any = None,
@@ -232,9 +231,6 @@ def coverage_map(
     streets : GeoDataFrame, optional
         Street/town polygons (``street``, ``body``): shaded by household coverage; dissolved by
         ``body`` for the body layer.
-    coverage : DataFrame, optional
-        Unused for shading (coverage is recomputed from ``compounds`` so the map and the data
-        agree); kept for compatibility.
     roads, rivers : GeoDataFrame, optional
         The offline vector basemap (no tiles needed).
     proposals : zy_geo.areas.ProposalResult, optional
