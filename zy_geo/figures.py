@@ -63,10 +63,9 @@ def coverage_figure(streets: gpd.GeoDataFrame, compounds: pd.DataFrame, path: st
     if font is None:
         warnings.warn("no Chinese font found, labels will show as boxes; install one "
                       "(Debian: apt-get install fonts-noto-cjk)", ZyGeoWarning, stacklevel=2)
-    hh = pd.to_numeric(compounds["households"], errors="coerce").fillna(0)
-    managed = compounds["mode"].astype("string").fillna("none").ne("none")
-    g = pd.DataFrame({"street": compounds["street"], "hh": hh, "m": hh.where(managed, 0)}).groupby("street").sum()
-    share = (g["m"] / g["hh"].where(g["hh"] > 0)).astype(float)
+    from .maps import household_share
+
+    share = household_share(compounds, "street")
     s = streets.to_crs("EPSG:4544").assign(share=lambda d: d["street"].map(share).astype(float))
     rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
     with plt.rc_context(rc):

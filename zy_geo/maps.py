@@ -141,13 +141,11 @@ def _share_colour(v: float) -> str:
     return "#cccccc" if np.isnan(v) else _BIN_COLOURS[int(np.digitize(v, _BINS) - 1)]
 
 
-def _household_share(compounds: pd.DataFrame, by: str) -> pd.Series:
-    hh = pd.to_numeric(compounds.get("households"), errors="coerce").fillna(0)
-    managed = compounds["mode"].astype("string").fillna("none").ne("none") if "mode" in compounds.columns \
-        else pd.Series(False, index=compounds.index)
-    g = pd.DataFrame({"key": compounds[by], "hh": hh, "m": hh.where(managed, 0)}).groupby("key")
-    total = g["hh"].sum()
-    return (g["m"].sum() / total.where(total > 0)).astype(float)
+def household_share(compounds: pd.DataFrame, by: str) -> pd.Series:
+    """Household coverage share per value of ``by`` (from :func:`zy_geo.coverage.coverage_table`)."""
+    from .coverage import coverage_table
+
+    return coverage_table(compounds, by=by, totals=False).set_index(by)["coverage_households"].astype(float)
 
 
 class _MetricScale(MacroElement):
@@ -275,7 +273,7 @@ def coverage_map(
 
     legend_items = list(zip(_BIN_COLOURS, _BIN_LABELS, strict=True)) + [("#cccccc", "无数据")]
     if streets is not None and len(streets):
-        s_share = _household_share(compounds, "street") if "street" in compounds.columns else pd.Series(dtype=float)
+        s_share = household_share(compounds, "street") if "street" in compounds.columns else pd.Series(dtype=float)
         s = _display(streets, simplify_m=2.0, frame=frame)
         share = s["street"].map(s_share).astype(float)
         tips = [f"<b>{_esc(n)}</b><br>责任主体：{_esc(b)}<br>户数覆盖率：" + ("无数据" if np.isnan(v) else f"{v:.1%}")
@@ -286,7 +284,7 @@ def coverage_map(
                                                      "weight": 2, "fillOpacity": 0.35},
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
         if "body" in streets.columns and "body" in compounds.columns:
-            b_share = _household_share(compounds, "body")
+            b_share = household_share(compounds, "body")
             bodies = _display(streets.dissolve(by="body", as_index=False), simplify_m=5.0, frame=frame)
             bshare = bodies["body"].map(b_share).astype(float)
             btips = [f"<b>{_esc(n)}</b><br>户数覆盖率：" + ("无数据" if np.isnan(v) else f"{v:.1%}")
