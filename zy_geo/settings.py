@@ -40,6 +40,17 @@ class Prices:
 
 
 @dataclass(frozen=True)
+class Operating:
+    """Running a community-centre compound (notice §四(五): 业主支付一点、公共收益弥补一点). DEFAULTS."""
+
+    fee_per_m2_month_yuan: float = 0.3
+    collection_rate: float = 0.8
+    public_income_per_household_year_yuan: float = 20.0
+    cost_per_household_year_yuan: float = 60.0
+    base_cost_per_area_year_yuan: float = 36000.0  # one guard post + part-time cleaner, per compound
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything zy_geo reads from settings.
 
@@ -59,6 +70,8 @@ class Settings:
         Environment variable holding the Tianditu key (never stored in code or settings files).
     prices : Prices
         Unit prices (defaults, see :class:`Prices`).
+    operating : Operating
+        Fee level, collection rate, public income and running cost of community-centre compounds.
     """
 
     metric_crs: str = "EPSG:4544"
@@ -68,6 +81,7 @@ class Settings:
     output_dir: str = "outputs"
     tianditu_key_env: str = "TIANDITU_KEY"
     prices: Prices = field(default_factory=Prices)
+    operating: Operating = field(default_factory=Operating)
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some values changed."""
