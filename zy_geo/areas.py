@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ._areas_config import ProposalParams
+from ._errors import InputError
 from ._areas_solve import solve
 from .enclosures import assign_enclosure, enclosures
 from .settings import Settings
@@ -153,15 +154,40 @@ class ProposalResult:
         return path
 
     def to_gpkg(self, path: str | Path) -> Path:
-        """Write layers ``areas``, ``members``, ``remainders`` (QGIS-readable) and return the path."""
+        """Write layers ``areas``, ``members``, ``remainders`` and ``enclosures`` (QGIS-readable)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             path.unlink()
-        for name, gdf in (("areas", self.areas), ("members", self.members), ("remainders", self.remainders)):
+        for name, gdf in (("areas", self.areas), ("members", self.members), ("remainders", self.remainders),
+                          ("enclosures", self.enclosures)):
             gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs).to_file(
                 path, layer=name, driver="GPKG", engine="pyogrio")
         return path
+
+    @classmethod
+    def from_gpkg(cls, path: str | Path, *, params: ProposalParams | None = None) -> ProposalResult:
+        """Read a proposal written by :meth:`to_gpkg` (e.g. after a planner edited it in QGIS)."""
+        path = Path(path)
+        if not path.exists():
+            msg = f"`{path}` does not exist; write one with `zy-geo propose CITY.gpkg --out {path.name}`."
+            raise InputError(msg)
+        try:
+            layers = {n: gpd.read_file(path, layer=n, engine="pyogrio")
+                      for n in ("areas", "members", "remainders", "enclosures")}
+        except Exception as exc:
+            msg = f"`{path}` is not a zy_geo proposal (layers areas, members, remainders, enclosures): {exc}"
+            raise InputError(msg) from exc
+
+        def split(v: object) -> list[str]:
+            return [] if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).split("；")
+
+        layers["areas"]["unit_ids"] = layers["areas"]["unit_ids"].map(split)
+        for n in ("members", "remainders"):
+            layers[n]["member_ids"] = layers[n]["member_ids"].map(split)
+            layers[n]["enclosure_id"] = layers[n]["enclosure_id"].fillna("")
+        return cls(layers["areas"], layers["members"], layers["remainders"], layers["enclosures"],
+                   params or ProposalParams())
 
 
 def propose_areas(

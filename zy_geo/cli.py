@@ -129,6 +129,31 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
 
 
 @cli.command()
+@click.argument("city", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--proposals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Proposal GeoPackage from `zy-geo propose` (default: propose now).")
+@click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML with [prices], [operating], [modes] (and [proposal]).")
+@click.option("--no-figures", is_flag=True, help="Leave the map figure out of each plan (faster).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path | None, no_figures: bool,
+         out_dir: Path) -> None:
+    """One plan per compound/area (一小区一方案, .docx), an index and the funding ledger."""
+    from .pipeline import plan as run_plan
+
+    try:
+        plans = run_plan(city, ledger, proposals=proposals, prices=prices, out_dir=out_dir,
+                         figures=not no_figures, progress=True)
+    except ZyGeoError as exc:
+        _fail(exc)
+    total = plans.totals().iloc[-1]
+    click.echo(f"{len(plans.plans)} plans; facilities {total['cost_yuan']:,.0f} yuan, subsidy "
+               f"{total['subsidy_yuan']:,.0f} (city {total['city_yuan']:,.0f}, bodies {total['body_yuan']:,.0f})")
+    click.echo(f"index: {out_dir / 'index.html'}\nfunding ledger: {out_dir / 'funding_ledger.xlsx'}")
+
+
+@cli.command()
 @click.option("--scale", type=float, default=1.0, show_default=True)
 @click.option("--seed", type=int, default=2023, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),

@@ -15,6 +15,9 @@ import geopandas as gpd
 import pandas as pd
 
 from ._areas_config import load_proposal_config
+from ._errors import InputError
+from .modes import load_mode_rules
+from .plans import PlanSet, build_plans
 from .areas import ProposalResult, propose_areas
 from .coverage import coverage_table, write_coverage_xlsx
 from .io import read_city
@@ -153,6 +156,16 @@ def run(
         files["proposals_summary"] = proposals.to_xlsx(out / "proposals_summary.xlsx")
     timings["propose"] = time.perf_counter() - t
 
+    if proposals is not None and "tuoxi" in layers:
+        t = time.perf_counter()
+        plans = build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
+                            roads=layers.get("roads"), settings=settings, rules=load_mode_rules(config),
+                            progress=progress)
+        docs = plans.write_documents(out / "plans", progress=progress)
+        files["plans_index"] = docs["index"]
+        files["funding_ledger"] = plans.write_ledger(out / "funding_ledger.xlsx")
+        timings["plans"] = time.perf_counter() - t
+
     t = time.perf_counter()
     cov = coverage_table(compounds, by=("body", "street"))
     files["coverage"] = write_coverage_xlsx(cov, out / "coverage.xlsx")
@@ -249,3 +262,61 @@ def propose(
         result.to_gpkg(out)
         result.to_xlsx(out.with_name(f"{out.stem}_summary.xlsx"))
     return result
+
+
+def plan(
+    city: str | Path,
+    ledger: str | Path | None = None,
+    *,
+    proposals: str | Path | ProposalResult | None = None,
+    prices: str | Path | None = None,
+    out_dir: str | Path = "outputs/plans",
+    coord_frame: str = "gcj02",
+    figures: bool = True,
+    progress: bool = False,
+) -> PlanSet:
+    """Draft one plan per proposed area / leftover unit, the funding ledger and an index.
+
+    Parameters
+    ----------
+    city : str or Path
+        City GeoPackage (needs ``compounds``, ``streets`` and ``tuoxi``).
+    ledger : str or Path, optional
+        Survey ledger joined first.
+    proposals : str, Path or ProposalResult, optional
+        A proposal GeoPackage from ``zy-geo propose`` (possibly edited in QGIS), or a result in memory;
+        default: propose now with the settings of ``prices``.
+    prices : str or Path, optional
+        TOML with ``[prices]``, ``[operating]``, ``[modes]``, ``[proposal]``.
+    out_dir : str or Path
+        Folder for ``<plan>.docx``, ``index.html`` and ``funding_ledger.xlsx``.
+    coord_frame : str
+        Frame of the ledger's coordinates.
+    figures : bool
+        Put a map figure in each plan.
+    progress : bool
+        Progress bars.
+
+    Returns
+    -------
+    PlanSet
+    """
+    params, street_params, settings = load_proposal_config(prices)
+    rules = load_mode_rules(prices)
+    layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
+    if "tuoxi" not in layers:
+        msg = f"`{city}` has no `tuoxi` layer; add the Tuoxi central urban area polygon to decide who pays."
+        raise InputError(msg)
+    if proposals is None:
+        proposals = propose_areas(
+            layers["compounds"], streets=layers["streets"], buildings=layers.get("buildings"),
+            roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), params=params,
+            street_params=street_params, settings=settings, progress=progress)
+    elif not isinstance(proposals, ProposalResult):
+        proposals = ProposalResult.from_gpkg(proposals, params=params)
+    plans = build_plans(proposals, layers["compounds"], tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
+                        roads=layers.get("roads"), settings=settings, rules=rules, progress=progress)
+    out = Path(out_dir)
+    plans.write_documents(out, progress=progress, figures=figures)
+    plans.write_ledger(out / "funding_ledger.xlsx")
+    return plans

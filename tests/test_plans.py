@@ -1,0 +1,135 @@
+"""Plans and the funding ledger on a tiny city with an obvious answer."""
+
+import shutil
+import subprocess
+
+import docx
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import box
+
+from zy_geo.areas import ProposalResult, propose_areas
+from zy_geo.modes import ModeRules, load_mode_rules, recommend_modes
+from zy_geo.plans import build_plans
+
+CRS = "EPSG:4544"
+SIX = ["gate", "cleaning", "maintenance", "greening", "security", "parking"]
+
+
+@pytest.fixture(scope="module")
+def city():
+    # river at x 300..340; Tuoxi = Yanjiang land west of it
+    compounds = gpd.GeoDataFrame({
+        "compound_id": ["w1", "w2", "e1", "x1"],
+        "name": ["西一小区", "西二苑", "东一花园", "跨界院"],
+        "street": ["莲花街道"] * 4, "street_code": ["512002001"] * 4, "body": ["雁江区"] * 4,
+        "community": ["红旗社区"] * 4, "kind": ["open", "open", "open", "small_area"],
+        "mode": ["none"] * 4, "households": [200, 150, 400, 90], "floor_area_m2": [15000.0, 11000.0, 36000.0, 6000.0],
+        "walled": [False] * 4, "renovated": [True, True, False, False],
+        **{k: [False, False, True, False] for k in SIX},
+        "party_org": [True, False, True, False], "owners_committee": [False, False, True, False],
+    }, geometry=[box(0, 0, 100, 100), box(120, 0, 220, 100), box(600, 0, 700, 100), box(250, 400, 290, 440)],
+        crs=CRS)
+    streets = gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
+                               geometry=[box(-100, -100, 900, 600)], crs=CRS)
+    rivers = gpd.GeoDataFrame({"name": ["沱江"]}, geometry=[box(300, -100, 340, 380)], crs=CRS)
+    tuoxi = gpd.GeoDataFrame(geometry=[box(-100, -100, 270, 600)], crs=CRS)  # x1 straddles its edge (50 %)
+    return compounds, streets, rivers, tuoxi
+
+
+@pytest.fixture(scope="module")
+def plans(city):
+    compounds, streets, rivers, tuoxi = city
+    r = propose_areas(compounds, streets=streets, rivers=rivers)
+    return r, build_plans(r, compounds, tuoxi=tuoxi)
+
+
+def test_one_plan_per_area_and_leftover(plans):
+    r, ps = plans
+    assert len(ps.plans) == len(r.areas) + len(r.remainders)
+    covered = sorted(u for ids in ps.plans["unit_ids"] for u in ids)
+    assert covered == sorted(r.members.loc[r.members["outcome"] != "absorbed", "unit_id"])
+
+
+def test_tuoxi_rule_west_east_and_straddling(plans):
+    _, ps = plans
+    by_unit = {u: row for _, row in ps.plans.iterrows() for u in row["unit_ids"]}
+    assert by_unit["w1"]["rule"] == "tuoxi_50_50" and by_unit["w1"]["city_yuan"] == by_unit["w1"]["body_yuan"]
+    assert by_unit["e1"]["rule"] == "body" and by_unit["e1"]["city_yuan"] == 0
+    x = by_unit["x1"]
+    assert x["straddles"] and x["tuoxi_share"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_cap_and_totals_add_up(plans, tmp_path):
+    _, ps = plans
+    p = ps.plans
+    assert (p["subsidy_yuan"] <= 50000).all()
+    assert (p["subsidy_yuan"] == p["facility_cost_yuan"].clip(upper=50000)).all()
+    path = ps.write_ledger(tmp_path / "ledger.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["雁江区"]
+    header = [c.value for c in ws[1]]
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[0] == "合计"
+    assert last[header.index("奖补资金（元）")] == pytest.approx(p["subsidy_yuan"].sum())
+    summary = pd.read_excel(path, sheet_name="汇总")
+    assert summary.iloc[-1]["奖补资金（元）"] == pytest.approx(p["subsidy_yuan"].sum())
+
+
+def test_documents_have_figure_and_cost_table(plans, tmp_path):
+    _, ps = plans
+    files = ps.write_documents(tmp_path)
+    assert set(files) == set(ps.plans["plan_id"]) | {"index"}
+    d = docx.Document(files[ps.plans["plan_id"].iloc[0]])
+    text = "\n".join(par.text for par in d.paragraphs)
+    assert "一、基本情况" in text and "六、管理方式" in text
+    assert len(d.inline_shapes) == 1
+    assert any(t.rows[0].cells[0].text == "设施" for t in d.tables)
+    index = files["index"].read_text(encoding="utf-8")
+    assert all(f"{pid}.docx" in index for pid in ps.plans["plan_id"])
+
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None,
+                    reason="LibreOffice not installed")
+def test_libreoffice_converts_a_plan(plans, tmp_path):
+    _, ps = plans
+    files = ps.write_documents(tmp_path, figures=False)
+    exe = shutil.which("libreoffice") or shutil.which("soffice")
+    doc = files[ps.plans["plan_id"].iloc[0]]
+    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(doc)],
+                   check=True, capture_output=True, timeout=180)
+    assert doc.with_suffix(".pdf").stat().st_size > 1000
+
+
+def test_mode_rules_and_overrides(tmp_path):
+    df = pd.DataFrame({"households": [600, 40, 40, 150], "floor_area_m2": [60000.0, 3000.0, 3000.0, 9000.0],
+                       "owners_committee": [False, True, False, False], "party_org": [True, True, True, True]})
+    out = recommend_modes(df)
+    assert out["mode"].tolist() == ["professional", "self_managed", "community_center", "community_center"]
+    assert "业委会" in out.loc[2, "reason"] and out.loc[3, "operating_gap_yuan"] != 0
+    f = tmp_path / "m.toml"
+    f.write_text("[modes]\nself_max_households = 30\n", encoding="utf-8")
+    assert recommend_modes(df, rules=load_mode_rules(f))["mode"].tolist()[1] == "community_center"
+    assert recommend_modes(df.assign(consent_share=[1, 0.5, 1, 1]))["mode"].tolist()[1] == "community_center"
+    assert ModeRules().professional_min_households == 300
+
+
+def test_proposal_round_trip_through_gpkg(plans, tmp_path):
+    r, _ = plans
+    back = ProposalResult.from_gpkg(r.to_gpkg(tmp_path / "p.gpkg"))
+    assert back.areas["unit_ids"].tolist() == r.areas["unit_ids"].tolist()
+    assert back.members["member_ids"].tolist() == r.members["member_ids"].tolist()
+
+
+def test_cli_plan_on_the_sample(tmp_path):
+    from zy_geo.cli import cli
+    from zy_geo.sample import generate_sample
+
+    f = generate_sample(tmp_path / "city", scale=0.2, seed=3)
+    res = CliRunner().invoke(cli, ["plan", str(f["city"]), "--survey", str(f["ledger"]), "--no-figures",
+                                   "--out", str(tmp_path / "plans")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "plans" / "funding_ledger.xlsx").exists() and "plans;" in res.output

@@ -1,0 +1,130 @@
+"""Write one plan (一小区一方案) as a .docx, in the structure a street office hands in."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .facilities import FacilityNeeds
+from .schema import SIX_HAVES
+from .settings import Settings
+
+
+def _tick(v: object) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return "未填"
+    return "有" if bool(v) else "无（需完善）"
+
+
+def _figure(plan: pd.Series, members: gpd.GeoDataFrame, buildings: np.ndarray | None) -> io.BytesIO:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .figures import chinese_font
+
+    font = chinese_font()
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"]}):
+        fig, ax = plt.subplots(figsize=(6, 5))
+        gpd.GeoSeries([plan.geometry], crs=members.crs).boundary.plot(ax=ax, color="#c51b7d", linewidth=2,
+                                                                      linestyle="--")
+        members.plot(ax=ax, color="#fdae61", edgecolor="#555555", linewidth=0.8)
+        if buildings is not None and len(buildings):
+            gpd.GeoSeries(buildings, crs=members.crs).plot(ax=ax, color="#636363")
+        for _, m in members.iterrows():
+            p = m.geometry.representative_point()
+            ax.annotate(str(m["unit_id"]), (p.x, p.y), fontsize=6, ha="center")
+        ax.set_title("管理区域范围（虚线为拟建围挡/边界）", fontsize=10)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
+        plt.close(fig)
+    buf.seek(0)
+    return buf
+
+
+def _table(doc, header: list[str], rows: list[list[str]]):
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, header, strict=True):
+        cell.text = text
+    for r in rows:
+        cells = t.add_row().cells
+        for cell, text in zip(cells, r, strict=True):
+            cell.text = str(text)
+    return t
+
+
+def write_plan_docx(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, path: Path, *,
+                    figure: bool, settings: Settings, buildings: np.ndarray | None = None) -> Path:
+    """One plan document: facts, six-haves, area and map, facilities, funding, mode, deadline."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(11)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    doc.add_heading(f"{plan['name']} 物业管理全覆盖推进方案", level=1)
+    doc.add_paragraph(f"方案编号：{plan['plan_id']}　　依据：资府办函〔2023〕9号“一小区一方案”　　（样例数据为生成数据）")
+
+    doc.add_heading("一、基本情况", level=2)
+    _table(doc, ["项目", "内容"], [
+        ["责任主体", plan["body"]], ["街道（镇）", plan["street"]], ["社区", plan.get("community") or ""],
+        ["类型", plan["kinds"]], ["户数", f"{int(plan['households'])} 户"],
+        ["建筑面积", f"{plan['floor_area_m2']:,.0f} ㎡"],
+        ["包含单元", "、".join(map(str, plan["unit_ids"]))],
+        ["党组织 / 业委会", f"{'有' if plan['party_org'] else '无'} / {'有' if plan['owners_committee'] else '无'}"],
+    ])
+
+    doc.add_heading("二、“六有”现状", level=2)
+    from .schema import SIX_HAVES as LABELS
+
+    _table(doc, ["项目", "现状"], [[LABELS[k], _tick(plan.get(k))] for k in SIX_HAVES])
+
+    doc.add_heading("三、区域划分", level=2)
+    doc.add_paragraph(
+        f"将上述 {len(members)} 个单元划为一个管理区域，边界周长约 {needs.enclosure.perimeter_m:,.0f} 米，"
+        f"其中利用已有围墙 {needs.enclosure.existing_wall_m:,.0f} 米、建筑外墙 {needs.enclosure.facade_m:,.0f} 米，"
+        f"需新建围挡 {needs.enclosure.new_fence_m:,.0f} 米；设车行出入口 {needs.enclosure.vehicle_gates} 处、"
+        f"人行出入口 {needs.enclosure.pedestrian_gates} 处。区域不跨越河流、铁路、主干路和街道（镇）界线。")
+    if figure:
+        doc.add_picture(_figure(plan, members, buildings), width=Cm(14))
+
+    doc.add_heading("四、设施完善", level=2)
+    rows = [[r["名称"], f"{r['quantity']:g}", r["unit"], f"{r['unit_price_yuan']:,.0f}", f"{r['cost_yuan']:,.0f}",
+             r["basis"]] for _, r in needs.items.iterrows() if r["quantity"] > 0]
+    rows.append(["合计", "", "", "", f"{needs.total_cost_yuan:,.0f}", "单价为默认值，以当地价格为准"])
+    _table(doc, ["设施", "数量", "单位", "单价（元）", "金额（元）", "测算依据"], rows)
+
+    doc.add_heading("五、资金测算", level=2)
+    frows = [
+        ["设施估算", f"{plan['facility_cost_yuan']:,.0f}"],
+        [f"“六有”奖补（每小区不超过{settings.subsidy_cap_yuan:,.0f}元）", f"{plan['subsidy_yuan']:,.0f}"],
+        ["其中：市级财政", f"{plan['city_yuan']:,.0f}"],
+        [f"其中：{plan['payer']}", f"{plan['body_yuan']:,.0f}"],
+        ["超出上限需另筹", f"{plan['remaining_yuan']:,.0f}"],
+        ["承担方式", plan["rule_zh"] + ("（跨沱西边界，按面积占比认定）" if plan["straddles"] else "")],
+    ]
+    if plan["mode"] == "community_center":
+        frows.append(["年运行缺口（社区物业服务中心）",
+                      f"{plan['operating_gap_yuan']:,.0f}（支出 {plan['operating_cost_yuan']:,.0f} − 物业费 "
+                      f"{plan['fee_income_yuan']:,.0f} − 公共收益 {plan['public_income_yuan']:,.0f}）"])
+    _table(doc, ["项目", "金额（元）"], frows)
+
+    doc.add_heading("六、管理方式", level=2)
+    doc.add_paragraph(f"建议：{plan['mode_zh']}。理由：{plan['reason']}。")
+
+    doc.add_heading("七、时间安排", level=2)
+    doc.add_paragraph(f"2023年3月31日前完成本方案；{plan['deadline']} 前达到“六有”物业服务标准。")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path

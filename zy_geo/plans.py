@@ -1,0 +1,246 @@
+"""One plan per compound (一小区一方案, notice §三(二)) and the funding ledger.
+
+A plan is drafted for every proposed management area and every unit left on its own
+(:mod:`zy_geo.areas`): its facts, current six-haves, the area's boundary (with a map figure),
+the facilities it needs and their cost (:mod:`zy_geo.facilities`), the funding split
+(:mod:`zy_geo.funding`), the management mode and why (:mod:`zy_geo.modes`), and its deadline
+(:mod:`zy_geo.milestones`). Units absorbed by a managed neighbour (扩围) join that compound's
+existing arrangements and get no plan of their own; the index lists them.
+
+:class:`PlanSet` writes the .docx plans (python-docx), an HTML index, and the funding ledger
+(.xlsx, a sheet per responsible body, totals that add up). No personal data is used.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm.auto import tqdm
+
+from ._errors import InputError
+from .areas import ProposalResult
+from .facilities import FacilityNeeds, facility_needs
+from .funding import RULE_ZH, funding_split, funding_totals
+from .milestones import milestone_batch
+from .modes import ModeRules, recommend_modes
+from .schema import COMPOUND_KINDS, SIX_HAVES
+from .settings import Settings
+
+LEDGER_ZH = {
+    "plan_id": "方案编号", "name": "名称", "body": "责任主体", "street": "街道（镇）", "households": "户数",
+    "facility_cost_yuan": "设施估算（元）", "subsidy_yuan": "奖补资金（元）", "city_yuan": "市级财政（元）",
+    "body_yuan": "区/管委会财政（元）", "remaining_yuan": "超出上限需另筹（元）", "rule_zh": "承担方式",
+    "straddles": "跨沱西边界", "mode_zh": "管理方式", "deadline": "完成时限",
+}
+
+
+@dataclass
+class PlanSet:
+    """All plans of a city: a table (one row per plan) and each plan's facility list."""
+
+    plans: gpd.GeoDataFrame
+    facilities: dict[str, FacilityNeeds]
+    members: dict[str, gpd.GeoDataFrame]
+    absorbed: pd.DataFrame
+    settings: Settings = field(default_factory=Settings)
+    buildings: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def totals(self, by: tuple[str, ...] = ("body",)) -> pd.DataFrame:
+        """Funding totals per group (e.g. ``("body", "street")`` or ``("deadline",)``) with a 合计 row."""
+        t = funding_totals(self.plans.assign(cost_yuan=self.plans["facility_cost_yuan"]), by=by)
+        return t
+
+    def _repr_html_(self) -> str:
+        t = self.totals().to_html(index=False, escape=True, float_format="{:,.0f}".format)
+        return (f"<p><b>一小区一方案</b>：{len(self.plans)} 份方案；扩围并入 {len(self.absorbed)} 个单元。</p>{t}"
+                + self.plans[["plan_id", "name", "street", "households", "facility_cost_yuan", "subsidy_yuan",
+                              "mode_zh"]].head(10).to_html(index=False, escape=True))
+
+    def write_ledger(self, path: str | Path) -> Path:
+        """Funding ledger (.xlsx): 汇总 by body and street, then one sheet per body; totals add up."""
+        from openpyxl.styles import Font
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cols = list(LEDGER_ZH)
+        money = ["facility_cost_yuan", "subsidy_yuan", "city_yuan", "body_yuan", "remaining_yuan"]
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            summary = self.totals(by=("body", "street")).rename(columns={
+                "body": "责任主体", "street": "街道（镇）", "items": "方案数", "cost_yuan": "设施估算（元）",
+                "subsidy_yuan": "奖补资金（元）", "city_yuan": "市级财政（元）", "body_yuan": "区/管委会财政（元）",
+                "remaining_yuan": "超出上限需另筹（元）"})
+            summary.to_excel(xl, sheet_name="汇总", index=False)
+            for body, g in self.plans.groupby("body", sort=True):
+                rows = pd.DataFrame(g[cols])
+                total = {c: "" for c in cols} | {"plan_id": "合计", "households": int(g["households"].sum())} | \
+                    {c: float(g[c].sum()) for c in money}
+                rows = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+                rows["straddles"] = rows["straddles"].map({True: "是", False: "", "": ""})
+                rows.rename(columns=LEDGER_ZH).to_excel(xl, sheet_name=str(body)[:31], index=False)
+            for ws in xl.book.worksheets:
+                ws.freeze_panes = "B2"
+                for cell in ws[ws.max_row]:
+                    cell.font = Font(bold=True)
+                for col in ws.columns:
+                    ws.column_dimensions[col[0].column_letter].width = 16
+        return path
+
+    def write_documents(self, out_dir: str | Path, *, progress: bool = False, figures: bool = True) -> dict[str, Path]:
+        """Write one .docx per plan and ``index.html``; return plan id → path (and "index")."""
+        from ._plan_docx import write_plan_docx
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files: dict[str, Path] = {}
+        for _, plan in tqdm(self.plans.iterrows(), total=len(self.plans), desc="writing plans", unit="plan",
+                            disable=not progress):
+            pid = plan["plan_id"]
+            files[pid] = write_plan_docx(plan, self.facilities[pid], self.members[pid], out / f"{pid}.docx",
+                                         figure=figures, settings=self.settings,
+                                         buildings=self.buildings.get(pid))
+        files["index"] = self._write_index(out / "index.html", files)
+        return files
+
+    def _write_index(self, path: Path, files: dict[str, Path]) -> Path:
+        rows = "".join(
+            f"<tr><td><a href=\"{html.escape(files[p.plan_id].name)}\">{html.escape(p.plan_id)}</a></td>"
+            f"<td>{html.escape(str(p.name))}</td><td>{html.escape(str(p.body))}</td><td>{html.escape(str(p.street))}</td>"
+            f"<td>{int(p.households)}</td><td>{p.facility_cost_yuan:,.0f}</td><td>{p.subsidy_yuan:,.0f}</td>"
+            f"<td>{html.escape(p.mode_zh)}</td><td>{html.escape(p.deadline)}</td></tr>"
+            for p in self.plans.itertuples()
+        )
+        absorbed = "".join(f"<li>{html.escape(str(a.unit_id))} → 并入 {html.escape(str(a.absorbed_by))}</li>"
+                           for a in self.absorbed.itertuples())
+        page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>一小区一方案 索引</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px}}
+td:nth-child(n+5){{text-align:right}}</style></head><body>
+<h1>一小区一方案 索引</h1><p>共 {len(self.plans)} 份方案（资府办函〔2023〕9号）。样例数据为生成数据。</p>
+<table><thead><tr><th>编号</th><th>名称</th><th>责任主体</th><th>街道（镇）</th><th>户数</th><th>设施估算（元）</th>
+<th>奖补（元）</th><th>管理方式</th><th>完成时限</th></tr></thead><tbody>{rows}</tbody></table>
+<h2>扩围并入已管理小区的单元（无单独方案）</h2><ul>{absorbed or "<li>无</li>"}</ul></body></html>"""
+        path.write_text(page, encoding="utf-8")
+        return path
+
+
+def _combined(values: pd.DataFrame, key: str) -> bool | None:
+    if key not in values.columns or values.empty:
+        return None
+    v = values[key].astype("boolean")
+    if (v == False).any():  # noqa: E712  (nullable booleans)
+        return False
+    return True if v.notna().all() else None
+
+
+def build_plans(
+    proposals: ProposalResult,
+    compounds: gpd.GeoDataFrame,
+    *,
+    tuoxi: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    settings: Settings | None = None,
+    rules: ModeRules | None = None,
+    progress: bool = False,
+) -> PlanSet:
+    """Draft the plans: one per proposed area and per unit left on its own.
+
+    Parameters
+    ----------
+    proposals : ProposalResult
+        Output of :func:`zy_geo.areas.propose_areas` on ``compounds``.
+    compounds : GeoDataFrame
+        The compounds (joined with the ledger), for names and six-haves.
+    tuoxi : GeoDataFrame
+        The Tuoxi central urban area (funding rule).
+    buildings, roads : GeoDataFrame, optional
+        For façades, gates and free land.
+    settings : Settings, optional
+        Prices, cap, operating figures.
+    rules : ModeRules, optional
+        Mode thresholds.
+    progress : bool
+        Progress bar while pricing.
+
+    Returns
+    -------
+    PlanSet
+    """
+    settings = settings or Settings()
+    if "compound_id" not in compounds.columns:
+        msg = "compounds need a compound_id column to draft plans."
+        raise InputError(msg)
+    comp = compounds.set_index("compound_id")
+    m = proposals.members
+    enc_geom = proposals.enclosures.set_index("enclosure_id").geometry
+    crossable = set(proposals.params.crossable)
+    near_roads = roads[roads["road_class"].isin(crossable)] if roads is not None and "road_class" in roads else roads
+    b_geoms = buildings.geometry.values if buildings is not None and len(buildings) else np.array([], dtype=object)
+    b_tree = shapely.STRtree(b_geoms) if len(b_geoms) else None
+
+    groups: list[tuple[str, str, pd.DataFrame, shapely.Geometry | None]] = []
+    for a in proposals.areas.itertuples():
+        groups.append((a.area_id, "area", m[m["area_id"] == a.area_id], enc_geom.get(a.enclosure_id)))
+    for r in proposals.remainders.itertuples():
+        within = enc_geom.get(r.enclosure_id) if r.enclosure_id else None
+        pid = "U-" + str(r.unit_id).replace(":", "-")  # usable as a file name everywhere
+        groups.append((pid, "unit", m[m["unit_id"] == r.unit_id], within))
+
+    rows, geoms, needs, members, context = [], [], {}, {}, {}
+    for pid, kind, mem, within in tqdm(groups, desc="pricing plans", unit="plan", disable=not progress):
+        ids = [i for ids in mem["member_ids"] for i in ids] if len(mem) else []
+        cids = [i for i in ids if i in comp.index]
+        attrs = comp.loc[cids] if cids else comp.iloc[0:0]
+        haves = {k: _combined(attrs, k) for k in SIX_HAVES}
+        if (mem["source"] == "buildings").any():  # orphan buildings have none of the six
+            haves = {k: (False if v is not None else None) for k, v in haves.items()}
+        hh = int(mem["households"].sum())
+        geoms_m = mem.geometry.values
+        nb = b_geoms[b_tree.query(shapely.buffer(shapely.union_all(geoms_m), 10.0), predicate="intersects")] \
+            if b_tree is not None else None
+        rd = None
+        if near_roads is not None and len(near_roads):
+            env = shapely.buffer(shapely.convex_hull(shapely.union_all(geoms_m)), 10.0)
+            rd = near_roads[near_roads.intersects(env)]
+        fac = facility_needs(geoms_m, walled=mem["walled"].to_numpy(dtype=bool), households=hh, haves=haves,
+                             settings=settings, within=within, roads=rd, buildings=nb)
+        names = attrs["name"].astype(str).tolist() if "name" in attrs.columns else []
+        name = names[0] if len(names) == 1 else (f"{names[0]}等{len(mem)}个单元" if names else f"零星住宅（{ids[0]}等）")
+        batch = "2023-06-30" if len(attrs) and (milestone_batch(attrs) == "2023-06-30").all() and \
+            len(attrs) == len(mem) else "2023-12-31"
+        first = mem.iloc[0]
+        rows.append({
+            "plan_id": pid, "kind": kind, "name": name, "body": first.get("body"), "street": first.get("street"),
+            "street_code": first.get("street_code"),
+            "community": "、".join(sorted(set(attrs["community"].dropna().astype(str)))) if "community" in attrs else "",
+            "unit_ids": list(mem["unit_id"]), "compound_ids": cids,
+            "kinds": "、".join(sorted({COMPOUND_KINDS.get(k, k) for k in mem["kind"].astype(str)})),
+            "households": hh,
+            "floor_area_m2": float(pd.to_numeric(attrs.get("floor_area_m2", pd.Series(dtype=float)),
+                                                 errors="coerce").sum()),
+            **{k: v for k, v in haves.items()},
+            "party_org": bool(attrs["party_org"].astype("boolean").fillna(False).any()) if "party_org" in attrs else False,
+            "owners_committee": bool(attrs["owners_committee"].astype("boolean").fillna(False).any())
+            if "owners_committee" in attrs else False,
+            "deadline": batch, "facility_cost_yuan": fac.total_cost_yuan,
+            "new_fence_m": round(fac.enclosure.new_fence_m, 1), "gates": fac.enclosure.gates,
+        })
+        geoms.append(fac.enclosure.boundary)
+        needs[pid] = fac
+        members[pid] = mem
+        context[pid] = nb if nb is not None else np.array([], dtype=object)
+    plans = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=compounds.crs)
+    fund = funding_split(plans.assign(cost_yuan=plans["facility_cost_yuan"]), tuoxi=tuoxi, settings=settings)
+    plans = plans.join(fund.drop(columns=["body", "cost_yuan"]))
+    plans["rule_zh"] = plans["rule"].map(RULE_ZH)
+    plans = plans.join(recommend_modes(plans, rules=rules, settings=settings))
+    absorbed = m[m["outcome"] == "absorbed"][["unit_id", "absorbed_by", "households"]].reset_index(drop=True)
+    return PlanSet(plans, needs, members, absorbed, settings, context)
+
+
+__all__ = ["LEDGER_ZH", "PlanSet", "build_plans"]
