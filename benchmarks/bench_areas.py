@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "outputs" / "bench"
 SEED = 2023
 MAXP_LIMIT_UNITS = 1500  # max-p is super-linear: minutes at scale 1 (≈400 units); beyond this it does not finish here
-TIMEOUT_S = 600
+TIMEOUT_S = 300
 
 
 def _city(scale: float) -> Path:
@@ -256,7 +256,7 @@ def _write_section(path: Path, heading: str, section: str) -> None:
     if heading in text:
         start = text.index(heading)
         nxt = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if nxt < 0 else text[nxt + 1:])
+        text = text[:start] + section + ("" if nxt < 0 else "\n" + text[nxt + 1:])
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text, encoding="utf-8")
