@@ -175,6 +175,10 @@ def solve(
         cl.union(a, b, pts)
 
     roots = np.array([cl.find(i) for i in range(n)], dtype=np.int64)
+    # members of every group at once (one sort instead of a scan of all units per area)
+    order = np.argsort(roots, kind="stable")
+    uniq, first = np.unique(roots[order], return_index=True)
+    members_of = dict(zip(uniq.tolist(), np.split(order, first[1:]), strict=True)) if n else {}
     cand["_root"] = roots
     min_hh = np.array([p.min_households for p in p_of])
     viable_root = {r: cl.hh[r] >= min_hh[r] for r in np.unique(roots)}
@@ -184,7 +188,7 @@ def solve(
     if len(anchors):
         a_tree = shapely.STRtree(anchors.geometry.values)
         for r in sorted(r for r, ok in viable_root.items() if not ok):
-            members = np.flatnonzero(roots == r)
+            members = members_of[r]
             p = p_of[r]
             if cl.hh[r] > p.absorb_max_households:
                 continue
@@ -212,7 +216,7 @@ def solve(
     viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: cand["unit_id"].iat[r])
     counters: dict[str, int] = {}
     for r in tqdm(viable, desc="pricing areas", unit="area", disable=not progress):
-        members = np.flatnonzero(roots == r)
+        members = members_of[r]
         encl_id = cand["enclosure_id"].iat[r]
         within = enc_geom.get(encl_id) if encl_id else None
         env = shapely.buffer(shapely.convex_hull(shapely.union_all(geoms[members])), 5.0)
