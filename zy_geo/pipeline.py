@@ -146,11 +146,8 @@ def run(
 
     t = time.perf_counter()
     params, street_params, settings = load_proposal_config(config)
-    proposals = propose_areas(
-        compounds, streets=layers["streets"], buildings=layers.get("buildings"), roads=layers.get("roads"),
-        rivers=layers.get("rivers"), rail=layers.get("rail"), params=params, street_params=street_params,
-        settings=settings, progress=progress,
-    ) if "streets" in layers else None
+    proposals = _propose_layers(compounds, layers, params=params, street_params=street_params, settings=settings,
+                                progress=progress) if "streets" in layers else None
     if proposals is not None:
         files["proposals"] = proposals.to_gpkg(out / "proposals.gpkg")
         files["proposals_summary"] = proposals.to_xlsx(out / "proposals_summary.xlsx")
@@ -158,9 +155,8 @@ def run(
 
     if proposals is not None and "tuoxi" in layers:
         t = time.perf_counter()
-        plans = build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
-                            roads=layers.get("roads"), settings=settings, rules=load_mode_rules(config),
-                            progress=progress)
+        plans = _plans_for(proposals, compounds, layers, settings=settings, rules=load_mode_rules(config),
+                           progress=progress)
         docs = plans.write_documents(out / "plans", progress=progress)
         files["plans_index"] = docs["index"]
         files["funding_ledger"] = plans.write_ledger(out / "funding_ledger.xlsx")
@@ -245,18 +241,8 @@ def propose(
     """
     params, street_params, settings = load_proposal_config(config)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
-    result = propose_areas(
-        layers["compounds"],
-        streets=layers["streets"],
-        buildings=layers.get("buildings"),
-        roads=layers.get("roads"),
-        rivers=layers.get("rivers"),
-        rail=layers.get("rail"),
-        params=params,
-        street_params=street_params,
-        settings=settings,
-        progress=progress,
-    )
+    result = _propose_layers(layers["compounds"], layers, params=params, street_params=street_params,
+                             settings=settings, progress=progress)
     if out is not None:
         out = Path(out)
         result.to_gpkg(out)
@@ -308,15 +294,25 @@ def plan(
         msg = f"`{city}` has no `tuoxi` layer; add the Tuoxi central urban area polygon to decide who pays."
         raise InputError(msg)
     if proposals is None:
-        proposals = propose_areas(
-            layers["compounds"], streets=layers["streets"], buildings=layers.get("buildings"),
-            roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), params=params,
-            street_params=street_params, settings=settings, progress=progress)
+        proposals = _propose_layers(layers["compounds"], layers, params=params, street_params=street_params,
+                                    settings=settings, progress=progress)
     elif not isinstance(proposals, ProposalResult):
         proposals = ProposalResult.from_gpkg(proposals, params=params)
-    plans = build_plans(proposals, layers["compounds"], tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
-                        roads=layers.get("roads"), settings=settings, rules=rules, progress=progress)
+    plans = _plans_for(proposals, layers["compounds"], layers, settings=settings, rules=rules, progress=progress)
     out = Path(out_dir)
     plans.write_documents(out, progress=progress, figures=figures)
     plans.write_ledger(out / "funding_ledger.xlsx")
     return plans
+
+
+def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> ProposalResult:
+    """propose_areas with the barrier and building layers of a city."""
+    return propose_areas(compounds, streets=layers["streets"], buildings=layers.get("buildings"),
+                         roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), **kwargs)
+
+
+def _plans_for(proposals: ProposalResult, compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
+               **kwargs) -> PlanSet:
+    """build_plans with the Tuoxi, building and road layers of a city."""
+    return build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
+                       roads=layers.get("roads"), **kwargs)
