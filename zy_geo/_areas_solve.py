@@ -11,7 +11,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from ._areas_config import ProposalParams
-from .fencing import enclose
+from .fencing import Surroundings, enclose
 from .settings import Settings
 
 REASONS_ZH = {
@@ -203,13 +203,8 @@ def solve(
 
     # price every viable group exactly
     enc_geom = encl.set_index("enclosure_id").geometry
-    cross_roads = None
-    if roads is not None and len(roads):
-        crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
-        cross_roads = roads[roads["road_class"].isin(crossable)] if "road_class" in roads.columns else roads
-    b_geoms = buildings.geometry.values if buildings is not None and len(buildings) else None
-    b_tree = shapely.STRtree(b_geoms) if b_geoms is not None else None
-    r_tree = shapely.STRtree(cross_roads.geometry.values) if cross_roads is not None and len(cross_roads) else None
+    crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
+    around = Surroundings(buildings, roads, crossable)
 
     area_rows, area_geoms = [], []
     area_of_root: dict[int, str] = {}
@@ -219,9 +214,7 @@ def solve(
         members = members_of[r]
         encl_id = cand["enclosure_id"].iat[r]
         within = enc_geom.get(encl_id) if encl_id else None
-        env = shapely.buffer(shapely.convex_hull(shapely.union_all(geoms[members])), 5.0)
-        near_b = b_geoms[b_tree.query(env, predicate="intersects")] if b_tree is not None else None
-        near_r = cross_roads.iloc[r_tree.query(env, predicate="intersects")] if r_tree is not None else None
+        near_b, near_r = around.near(geoms[members])
         p = p_of[r]
         enc = enclose(geoms[members], walled=cand["walled"].to_numpy(dtype=bool)[members], settings=settings,
                       within=within, roads=near_r, buildings=near_b, hull_ratio=p.hull_ratio)

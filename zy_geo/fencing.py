@@ -117,6 +117,42 @@ def area_boundary(
     return shapely.Polygon(shapely.get_exterior_ring(out))
 
 
+class Surroundings:
+    """Building footprints and crossable roads of a city, indexed once, looked up per area.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame, optional
+        Building footprints (façades, free land).
+    roads : GeoDataFrame, optional
+        Roads with ``road_class``; only the ``crossable`` classes are kept (they make gates).
+    crossable : iterable of str
+        Road classes an area may span.
+    """
+
+    def __init__(self, buildings: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None,
+                 crossable: Sequence[str] | set[str]):
+        self.buildings = (buildings.geometry.values if buildings is not None and len(buildings)
+                          else np.array([], dtype=object))
+        self._b_tree = shapely.STRtree(self.buildings) if len(self.buildings) else None
+        if roads is not None and len(roads) and "road_class" in roads.columns:
+            roads = roads[roads["road_class"].isin(set(crossable))]
+        self.roads = roads if roads is not None and len(roads) else None
+        self._r_tree = shapely.STRtree(self.roads.geometry.values) if self.roads is not None else None
+
+    def near(self, members: Sequence[shapely.Geometry] | np.ndarray, *, margin_m: float = 10.0
+             ) -> tuple[np.ndarray, gpd.GeoDataFrame | None]:
+        """Buildings and crossable roads within ``margin_m`` of the members' convex hull.
+
+        The hull covers any boundary :func:`area_boundary` draws (its pad is smaller than the margin).
+        """
+        env = shapely.buffer(shapely.convex_hull(shapely.union_all(np.asarray(members, dtype=object))), margin_m)
+        b = self.buildings[self._b_tree.query(env, predicate="intersects")] if self._b_tree is not None \
+            else self.buildings
+        r = self.roads.iloc[self._r_tree.query(env, predicate="intersects")] if self._r_tree is not None else None
+        return b, r
+
+
 def _length_near(line: shapely.Geometry, targets: np.ndarray, tolerance_m: float) -> float:
     if len(targets) == 0:
         return 0.0

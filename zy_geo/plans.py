@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from ._errors import InputError
 from .areas import ProposalResult
 from .facilities import FacilityNeeds, facility_needs
+from .fencing import Surroundings
 from .funding import RULE_ZH, funding_split, funding_totals
 from .milestones import milestone_batch
 from .modes import ModeRules, recommend_modes
@@ -179,9 +180,7 @@ def build_plans(
     m = proposals.members
     enc_geom = proposals.enclosures.set_index("enclosure_id").geometry
     crossable = set(proposals.params.crossable)
-    near_roads = roads[roads["road_class"].isin(crossable)] if roads is not None and "road_class" in roads else roads
-    b_geoms = buildings.geometry.values if buildings is not None and len(buildings) else np.array([], dtype=object)
-    b_tree = shapely.STRtree(b_geoms) if len(b_geoms) else None
+    around = Surroundings(buildings, roads, crossable)
 
     groups: list[tuple[str, str, pd.DataFrame, shapely.Geometry | None]] = []
     for a in proposals.areas.itertuples():
@@ -201,12 +200,7 @@ def build_plans(
             haves = {k: (False if v is not None else None) for k, v in haves.items()}
         hh = int(mem["households"].sum())
         geoms_m = mem.geometry.values
-        nb = b_geoms[b_tree.query(shapely.buffer(shapely.union_all(geoms_m), 10.0), predicate="intersects")] \
-            if b_tree is not None else None
-        rd = None
-        if near_roads is not None and len(near_roads):
-            env = shapely.buffer(shapely.convex_hull(shapely.union_all(geoms_m)), 10.0)
-            rd = near_roads[near_roads.intersects(env)]
+        nb, rd = around.near(geoms_m)
         fac = facility_needs(geoms_m, walled=mem["walled"].to_numpy(dtype=bool), households=hh, haves=haves,
                              settings=settings, within=within, roads=rd, buildings=nb)
         names = attrs["name"].astype(str).tolist() if "name" in attrs.columns else []
@@ -233,7 +227,7 @@ def build_plans(
         geoms.append(fac.enclosure.boundary)
         needs[pid] = fac
         members[pid] = mem
-        context[pid] = nb if nb is not None else np.array([], dtype=object)
+        context[pid] = nb
     plans = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=compounds.crs)
     fund = funding_split(plans.assign(cost_yuan=plans["facility_cost_yuan"]), tuoxi=tuoxi, settings=settings)
     plans = plans.join(fund.drop(columns=["body", "cost_yuan"]))
