@@ -78,6 +78,29 @@ def _dbscan(units, p) -> np.ndarray:
     return DBSCAN(eps=p.max_gap_m + 1e-6, min_samples=1, metric="precomputed").fit_predict(graph)
 
 
+def _patch_spopt_sa_loop() -> None:
+    """Apply the fix of spopt PR #506 to spopt 0.7 (0.8 has it but needs Python >= 3.12).
+
+    In spopt 0.7 the annealing loops forever when no movable unit borders another region (e.g. a
+    component that construction leaves as one region): candidates are dropped, picked again, and
+    the no-move counter never advances. The fix keeps only candidates with a neighbour in another
+    region; we filter the library's own candidate list the same way.
+    """
+    import spopt.region.maxp as mod
+
+    if getattr(mod._pick_move_area, "_zy_patched", False):
+        return
+    original = mod._pick_move_area
+
+    def pick(labels, region_lists, region_spatial_attrs, threshold_array, weight, distance_matrix, threshold):
+        cands = original(labels, region_lists, region_spatial_attrs, threshold_array, weight, distance_matrix,
+                         threshold)
+        return [a for a in cands if any(labels[nb] != labels[a] for nb in weight.neighbors[a])]
+
+    pick._zy_patched = True
+    mod._pick_move_area = pick
+
+
 def _maxp(units, p) -> np.ndarray:
     """spopt max-p with the same household floor, run per connected component of the proximity graph.
 
@@ -89,6 +112,8 @@ def _maxp(units, p) -> np.ndarray:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from spopt.region import MaxPHeuristic
+
+    _patch_spopt_sa_loop()
 
     g = units.geometry.values
     n = len(g)
