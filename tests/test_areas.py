@@ -230,3 +230,25 @@ def test_units_outside_every_street_are_flagged_not_crashing():
     rem = r.remainders.set_index("unit_id")
     assert "c2" in rem.index and "不在任何街道" in rem.loc["c2", "reason"]
     _partition_ok(r, c)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 1000)), min_size=5, max_size=9),
+       st.floats(350, 650), st.floats(-60, 60))
+def test_an_arterial_across_an_irregular_street_always_cuts_it_in_two(corners, y, tilt):
+    """A road that crosses a slanted street outline splits the street (no dangle a hair short of it)."""
+    from shapely import convex_hull, multipoints
+
+    poly = convex_hull(multipoints(np.asarray(corners, dtype=float) + 0.1234))
+    road = LineString([(-100, y - tilt), (1100, y + tilt)])
+    if poly.geom_type != "Polygon" or poly.area < 1e4 or len(poly.boundary.intersection(road).geoms if hasattr(
+            poly.boundary.intersection(road), "geoms") else []) != 2:
+        return  # the road must cross the outline twice
+    halves = poly.difference(road.buffer(1e-6))
+    if min(g.area for g in halves.geoms) < 10:
+        return
+    streets = gpd.GeoDataFrame({"street": ["甲街道"]}, geometry=[poly], crs="EPSG:4544")
+    roads = gpd.GeoDataFrame({"road_class": ["arterial"]}, geometry=[road], crs="EPSG:4544")
+    enc = enclosures(streets, roads=roads)
+    assert len(enc) == 2
+    assert enc.area.sum() == pytest.approx(poly.area, rel=1e-9)

@@ -79,7 +79,7 @@ def _estimate_cost(perimeter_m: float, walled_m: float, settings: Settings) -> f
 
 def _edges(units: gpd.GeoDataFrame, gap_m: np.ndarray) -> pd.DataFrame:
     """Candidate pairs: within the larger of the two units' gaps, in the same enclosure."""
-    geoms = units.geometry.values
+    geoms = units.geometry.to_numpy()
     i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=float(gap_m.max(initial=0)))
     keep = i < j
     i, j = i[keep], j[keep]
@@ -92,26 +92,30 @@ def _edges(units: gpd.GeoDataFrame, gap_m: np.ndarray) -> pd.DataFrame:
     return e.sort_values(["d", "ui", "uj"], kind="mergesort").reset_index(drop=True)
 
 
-def _neighbours(units: gpd.GeoDataFrame, tree: shapely.STRtree, idx: int, gap_m: float
-                ) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
-    """Nearest other unit within ``gap_m`` in the same enclosure, and in another one."""
-    geoms = units.geometry.values
-    hits = tree.query(geoms[idx], predicate="dwithin", distance=gap_m)
-    hits = hits[hits != idx]
-    if len(hits) == 0:
-        return None, None
-    d = shapely.distance(geoms[idx], geoms[hits])
-    enc = units["enclosure_id"].to_numpy()
-    same = enc[hits] == enc[idx]
-    uid = units["unit_id"].to_numpy()
-    out = []
-    for mask in (same, ~same):
-        if mask.any():
-            k = np.flatnonzero(mask)[np.lexsort((uid[hits[mask]], d[mask]))[0]]
-            out.append((str(uid[hits[k]]), float(d[k])))
-        else:
-            out.append(None)
-    return out[0], out[1]
+class _Neighbours:
+    """Nearest other unit within each unit's gap: in its own enclosure, and across a barrier.
+
+    Computed for all units at once (one tree query), used for the explanations.
+    """
+
+    def __init__(self, geoms: np.ndarray, enc: np.ndarray, uid: np.ndarray, gap_m: np.ndarray):
+        n = len(geoms)
+        self.same = [None] * n
+        self.other = [None] * n
+        if n == 0:
+            return
+        i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=float(gap_m.max()))
+        keep = i != j
+        i, j = i[keep], j[keep]
+        d = shapely.distance(geoms[i], geoms[j])
+        ok = d <= gap_m[i]
+        df = pd.DataFrame({"i": i[ok], "d": d[ok], "uj": uid[j[ok]].astype(str), "same": enc[i[ok]] == enc[j[ok]]})
+        df = df.sort_values(["i", "d", "uj"], kind="mergesort")
+        for flag, out in ((True, self.same), (False, self.other)):
+            first = df[df["same"] == flag].drop_duplicates("i")
+            for a, u, dist in zip(first["i"].tolist(), first["uj"].tolist(), first["d"].tolist(), strict=True):
+                out[a] = (u, float(dist))
+        self.has_other = np.array([o is not None for o in self.other], dtype=bool)
 
 
 def solve(
@@ -135,12 +139,11 @@ def solve(
     p_of = [street_params.get(s, params) if isinstance(s, str) else params for s in cand["street"]]
     gap = np.array([p.max_gap_m for p in p_of])
     hh = cand["households"].to_numpy(dtype=np.int64)
-    geoms = cand.geometry.values
+    geoms = cand.geometry.to_numpy()
     bounds = shapely.bounds(geoms)
     hulls = [shapely.get_coordinates(shapely.convex_hull(g)) for g in geoms]
     walled_m = np.where(cand["walled"].to_numpy(dtype=bool), shapely.length(shapely.boundary(geoms)), 0.0)
     cl = _Clusters(hh, bounds, hulls, walled_m)
-    u_tree = shapely.STRtree(geoms)
     cap = settings.subsidy_cap_yuan
 
     for e in _edges(cand, gap).itertuples(index=False):
@@ -183,56 +186,65 @@ def solve(
     min_hh = np.array([p.min_households for p in p_of])
     viable_root = {r: cl.hh[r] >= min_hh[r] for r in np.unique(roots)}
 
+    # plain arrays for the per-group loops below (no pandas lookups inside them)
+    enc_of = cand["enclosure_id"].to_numpy(dtype=object)
+    uid = cand["unit_id"].to_numpy(dtype=object)
+    walled = cand["walled"].to_numpy(dtype=bool)
+    street_of = cand["street"].to_numpy(dtype=object)
+    code_of = cand["street_code"].to_numpy(dtype=object) if "street_code" in cand.columns else street_of
+    body_of = cand["body"].to_numpy(dtype=object) if "body" in cand.columns else np.full(n, None, dtype=object)
+    nbrs = _Neighbours(geoms, enc_of, uid, gap)
+
     # absorption (扩围) of small leftover groups by a managed neighbour in the same enclosure
     absorbed_by: dict[int, str] = {}
     if len(anchors):
-        a_tree = shapely.STRtree(anchors.geometry.values)
+        a_geoms = anchors.geometry.to_numpy()
+        a_enc = anchors["enclosure_id"].to_numpy(dtype=object)
+        a_uid = anchors["unit_id"].to_numpy(dtype=object)
+        a_tree = shapely.STRtree(a_geoms)
         for r in sorted(r for r, ok in viable_root.items() if not ok):
-            members = members_of[r]
             p = p_of[r]
-            if cl.hh[r] > p.absorb_max_households:
+            if cl.hh[r] > p.absorb_max_households or not enc_of[r]:
                 continue
-            group = shapely.union_all(geoms[members])
-            hits = a_tree.query(group, predicate="dwithin", distance=p.max_gap_m)
-            enc_r = cand["enclosure_id"].iat[r]
-            hits = hits[(anchors["enclosure_id"].to_numpy()[hits] == enc_r) & (enc_r != "")]
+            members = members_of[r]
+            hits = a_tree.query(geoms[members], predicate="dwithin", distance=p.max_gap_m)[1]
+            hits = np.unique(hits[a_enc[hits] == enc_of[r]])
             if len(hits):
-                d = shapely.distance(anchors.geometry.values[hits], group)
-                order = np.lexsort((anchors["unit_id"].to_numpy()[hits], d))
-                absorbed_by[r] = str(anchors["unit_id"].iat[hits[order[0]]])
+                group = shapely.union_all(geoms[members])
+                d = shapely.distance(a_geoms[hits], group)
+                absorbed_by[r] = str(a_uid[hits[np.lexsort((a_uid[hits].astype(str), d))[0]]])
 
     # price every viable group exactly
-    enc_geom = encl.set_index("enclosure_id").geometry
+    enc_geom = dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True))
     crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
     around = Surroundings(buildings, roads, crossable)
 
     area_rows, area_geoms = [], []
     area_of_root: dict[int, str] = {}
-    viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: cand["unit_id"].iat[r])
+    viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: str(uid[r]))
     counters: dict[str, int] = {}
     for r in tqdm(viable, desc="pricing areas", unit="area", disable=not progress):
         members = members_of[r]
-        encl_id = cand["enclosure_id"].iat[r]
+        encl_id = enc_of[r]
         within = enc_geom.get(encl_id) if encl_id else None
         near_b, near_r = around.near(geoms[members])
         p = p_of[r]
-        enc = enclose(geoms[members], walled=cand["walled"].to_numpy(dtype=bool)[members], settings=settings,
+        enc = enclose(geoms[members], walled=walled[members], settings=settings,
                       within=within, roads=near_r, buildings=near_b, hull_ratio=p.hull_ratio)
-        street = cand["street"].iat[r]
-        code = cand["street_code"].iat[r] if "street_code" in cand.columns else street
+        street, code = street_of[r], code_of[r]
         counters[code] = counters.get(code, 0) + 1
         area_id = f"{code}-A{counters[code]:03d}"
         area_of_root[r] = area_id
         bound = set(cl.refused.get(r, set()))
-        if any(_neighbours(cand, u_tree, int(m), p.max_gap_m)[1] is not None for m in members):
+        if nbrs.has_other[members].any():
             bound.add("barrier")
-        unit_ids = sorted(cand["unit_id"].to_numpy()[members].tolist())
+        unit_ids = sorted(uid[members].tolist())
         over = enc.cost_yuan > settings.subsidy_cap_yuan
         area_rows.append({
             "area_id": area_id,
             "street": street,
             "street_code": code,
-            "body": cand["body"].iat[r] if "body" in cand.columns else None,
+            "body": body_of[r],
             "enclosure_id": encl_id,
             "n_units": len(members),
             "unit_ids": unit_ids,
@@ -264,7 +276,7 @@ def solve(
         elif r in absorbed_by:
             rows.append(("absorbed", None, absorbed_by[r], f"并入相邻已管理小区 {absorbed_by[r]}（扩围）", None))
         else:
-            rows.append(("remainder", None, None, _remainder_reason(cand, u_tree, i, r, cl, p_of[i]),
+            rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i]),
                          "self_managed" if cl.hh[r] < 30 else "community_center"))
     outcome, area_id, absorbed, reason, mode = (list(col) for col in zip(*rows, strict=True)) if rows else \
         ([], [], [], [], [])
@@ -296,12 +308,12 @@ def _explain(bound: set[str], n_units: int, over_cap: bool) -> str:
     return text
 
 
-def _remainder_reason(cand: gpd.GeoDataFrame, tree: shapely.STRtree, i: int, r: int, cl: _Clusters,
+def _remainder_reason(enclosure_id: str, nbrs: _Neighbours, i: int, r: int, cl: _Clusters,
                       p: ProposalParams) -> str:
     hh = int(cl.hh[r])
-    if not cand["enclosure_id"].iat[i]:
+    if not enclosure_id:
         return "不在任何街道（镇）围合单元内（可能位于河道或辖区外），请核对图斑位置"
-    same, other = _neighbours(cand, tree, i, p.max_gap_m)
+    same, other = nbrs.same[i], nbrs.other[i]
     small = f"户数 {hh} 户低于最低 {p.min_households} 户"
     if same is None and other is None:
         return f"{small}，且 {p.max_gap_m:g} 米内无其他可合并单元（孤立）"

@@ -39,7 +39,7 @@ HARD_ROAD_CLASSES = ("arterial",)
 def _lines_of(gdf: gpd.GeoDataFrame | None) -> list[shapely.Geometry]:
     if gdf is None or len(gdf) == 0:
         return []
-    geoms = gdf.geometry.values
+    geoms = gdf.geometry.to_numpy()
     polys = shapely.get_type_id(geoms) >= 3  # polygonal: use the outline
     out = list(shapely.boundary(geoms[polys])) + list(geoms[~polys])
     return [g for g in out if g is not None and not g.is_empty]
@@ -141,37 +141,57 @@ def enclosures(
     for name, gdf in (("rivers", rivers), ("rail", rail), ("roads", roads)):
         _check_crs(name, gdf, streets.crs)
     barriers = barrier_lines(rivers=rivers, rail=rail, roads=roads, crossable=crossable)
-    tree = shapely.STRtree(barriers.values) if len(barriers) else None
-    water = shapely.union_all(rivers.geometry.values) if rivers is not None and len(rivers) else None
+    lines = barriers.to_numpy()
+    tree = shapely.STRtree(lines) if len(lines) else None
+    water = rivers.geometry.to_numpy() if rivers is not None and len(rivers) else np.array([], dtype=object)
+    water = shapely.get_parts(water[~shapely.is_empty(water)])
+    w_tree = shapely.STRtree(water) if len(water) else None
 
     keep = [c for c in ("street", "street_code", "body") if c in streets.columns]
-    records: list[dict] = []
-    geoms: list[shapely.Geometry] = []
+    cols: dict[str, list] = {"enclosure_id": [], **{c: [] for c in keep}}
+    geoms: list[np.ndarray] = []
     for _, street in streets.iterrows():
         poly = street.geometry
         if poly is None or poly.is_empty:
             continue
-        cut = [shapely.boundary(poly)]
-        if tree is not None:
-            hits = tree.query(poly, predicate="intersects")
-            cut += list(shapely.intersection(barriers.values[np.sort(hits)], poly))
-        noded = shapely.union_all(cut)
-        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-        if water is not None:
-            faces = shapely.get_parts(shapely.difference(faces, water))
+        shapely.prepare(poly)
+        # whole barrier lines (cut to the street's bounding box), not their intersection with the street:
+        # a line that runs past the street outline crosses it cleanly, so noding never leaves a dangle
+        # a hair short of the outline
+        near = lines[np.sort(tree.query(poly, predicate="intersects"))] if tree is not None else lines[:0]
+        near = shapely.clip_by_rect(near, *poly.bounds)
+        faces = _faces(poly, near[~shapely.is_empty(near)], min_area_m2)
+        if w_tree is not None:
+            wet = np.unique(w_tree.query(faces, predicate="intersects")[0])
+            if len(wet):
+                dry = [shapely.get_parts(shapely.difference(faces[k], shapely.union_all(
+                    water[w_tree.query(faces[k], predicate="intersects")]))) for k in wet]
+                faces = np.concatenate([np.delete(faces, wet), *dry])
         faces = faces[shapely.area(faces) >= min_area_m2]
-        # keep faces inside the street (polygonize may close loops of outside barrier pieces)
-        faces = faces[shapely.within(shapely.point_on_surface(faces), poly)]
-        order = np.lexsort((shapely.get_coordinates(shapely.centroid(faces))[:, 0],
-                            shapely.get_coordinates(shapely.centroid(faces))[:, 1]))
-        for n, face in enumerate(faces[order]):
-            rec = {c: street[c] for c in keep}
-            rec["enclosure_id"] = f"{street.get('street_code', street.get('street'))}#{n}"
-            records.append(rec)
-            geoms.append(face)
-    out = gpd.GeoDataFrame(pd.DataFrame.from_records(records, columns=["enclosure_id", *keep]),
-                           geometry=geoms, crs=streets.crs)
-    return out
+        xy = shapely.get_coordinates(shapely.centroid(faces))
+        faces = faces[np.lexsort((xy[:, 0], xy[:, 1]))]
+        prefix = street.get("street_code", street.get("street"))
+        cols["enclosure_id"] += [f"{prefix}#{n}" for n in range(len(faces))]
+        for c in keep:
+            cols[c] += [street[c]] * len(faces)
+        geoms.append(faces)
+    geometry = np.concatenate(geoms) if geoms else np.array([], dtype=object)
+    return gpd.GeoDataFrame(pd.DataFrame(cols, columns=["enclosure_id", *keep]), geometry=geometry,
+                            crs=streets.crs)
+
+
+def _polygonize(lines: np.ndarray) -> np.ndarray:
+    """Faces of a set of lines: node them (union) and polygonize."""
+    noded = shapely.union_all(lines)
+    return shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+
+
+def _faces(poly: shapely.Geometry, pieces: np.ndarray, min_area_m2: float) -> np.ndarray:
+    """Faces of ``poly`` cut by ``pieces`` (barrier lines near it): node, polygonise, keep those inside."""
+    faces = _polygonize(np.concatenate([shapely.get_parts(shapely.boundary(poly)), pieces]))
+    faces = faces[shapely.area(faces) >= min_area_m2]  # noding slivers
+    # polygonize also closes loops of barriers outside the street: keep the street's own faces
+    return faces[shapely.within(shapely.point_on_surface(faces), poly)]
 
 
 def assign_enclosure(units: gpd.GeoDataFrame, encl: gpd.GeoDataFrame) -> pd.Series:
@@ -183,15 +203,15 @@ def assign_enclosure(units: gpd.GeoDataFrame, encl: gpd.GeoDataFrame) -> pd.Seri
         ``enclosure_id`` aligned to ``units.index``; NA where a unit lies in no enclosure
         (e.g. in the river).
     """
-    rep = shapely.point_on_surface(units.geometry.values)
-    tree = shapely.STRtree(encl.geometry.values)
+    rep = shapely.point_on_surface(units.geometry.to_numpy())
+    tree = shapely.STRtree(encl.geometry.to_numpy())
     result = pd.Series(pd.NA, index=units.index, dtype="string")
-    idx_u, idx_e = tree.query(units.geometry.values, predicate="intersects")
+    idx_u, idx_e = tree.query(units.geometry.to_numpy(), predicate="intersects")
     if len(idx_u) == 0:
         return result
-    share = shapely.area(shapely.intersection(units.geometry.values[idx_u], encl.geometry.values[idx_e]))
+    share = shapely.area(shapely.intersection(units.geometry.to_numpy()[idx_u], encl.geometry.to_numpy()[idx_e]))
     # points for zero-area units (e.g. lines/points): rely on containment of the representative point
-    inside = shapely.contains(encl.geometry.values[idx_e], rep[idx_u])
+    inside = shapely.contains(encl.geometry.to_numpy()[idx_e], rep[idx_u])
     df = pd.DataFrame({"u": idx_u, "e": idx_e, "share": share, "inside": inside})
     df = df.sort_values(["u", "share", "inside", "e"], ascending=[True, False, False, True])
     best = df.drop_duplicates("u")

@@ -117,6 +117,35 @@ def area_boundary(
     return shapely.Polygon(shapely.get_exterior_ring(out))
 
 
+@dataclass(frozen=True)
+class RoadSet:
+    """Crossable road lines and their classes as plain arrays (what gate counting needs).
+
+    Parameters
+    ----------
+    geoms : ndarray of LineString
+    classes : ndarray of str
+        ``road_class`` of each line (see :data:`zy_geo.schema.ROAD_CLASSES`).
+    """
+
+    geoms: np.ndarray
+    classes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    @classmethod
+    def of(cls, roads: gpd.GeoDataFrame | RoadSet | None) -> RoadSet | None:
+        """Roads as a :class:`RoadSet` (``None`` when there are none); a missing class counts as local."""
+        if roads is None or isinstance(roads, RoadSet):
+            return roads if roads is not None and len(roads) else None
+        if len(roads) == 0:
+            return None
+        classes = (roads["road_class"].astype(str).to_numpy(dtype=object) if "road_class" in roads.columns
+                   else np.full(len(roads), "local", dtype=object))
+        return cls(np.asarray(roads.geometry.values, dtype=object), classes)
+
+
 class Surroundings:
     """Building footprints and crossable roads of a city, indexed once, looked up per area.
 
@@ -132,60 +161,76 @@ class Surroundings:
 
     def __init__(self, buildings: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None,
                  crossable: Sequence[str] | set[str]):
-        self.buildings = (buildings.geometry.values if buildings is not None and len(buildings)
-                          else np.array([], dtype=object))
+        self.buildings = (np.asarray(buildings.geometry.values, dtype=object)
+                          if buildings is not None and len(buildings) else np.array([], dtype=object))
         self._b_tree = shapely.STRtree(self.buildings) if len(self.buildings) else None
         if roads is not None and len(roads) and "road_class" in roads.columns:
             roads = roads[roads["road_class"].isin(set(crossable))]
-        self.roads = roads if roads is not None and len(roads) else None
-        self._r_tree = shapely.STRtree(self.roads.geometry.values) if self.roads is not None else None
+        self.roads = RoadSet.of(roads)
+        self._r_tree = shapely.STRtree(self.roads.geoms) if self.roads is not None else None
 
     def near(self, members: Sequence[shapely.Geometry] | np.ndarray, *, margin_m: float = 10.0
-             ) -> tuple[np.ndarray, gpd.GeoDataFrame | None]:
+             ) -> tuple[np.ndarray, RoadSet | None]:
         """Buildings and crossable roads within ``margin_m`` of the members' convex hull.
 
         The hull covers any boundary :func:`area_boundary` draws (its pad is smaller than the margin).
         """
-        env = shapely.buffer(shapely.convex_hull(shapely.union_all(np.asarray(members, dtype=object))), margin_m)
-        b = self.buildings[self._b_tree.query(env, predicate="intersects")] if self._b_tree is not None \
-            else self.buildings
-        r = self.roads.iloc[self._r_tree.query(env, predicate="intersects")] if self._r_tree is not None else None
-        return b, r
+        hull = shapely.convex_hull(shapely.geometrycollections(np.asarray(members, dtype=object)))
+        env = shapely.buffer(hull, margin_m, quad_segs=2)
+        b = self.buildings[np.sort(self._b_tree.query(env, predicate="intersects"))] \
+            if self._b_tree is not None else self.buildings
+        if self._r_tree is None:
+            return b, None
+        hit = np.sort(self._r_tree.query(env, predicate="intersects"))
+        return b, RoadSet(self.roads.geoms[hit], self.roads.classes[hit])
 
 
-def _length_near(line: shapely.Geometry, targets: np.ndarray, tolerance_m: float) -> float:
-    if len(targets) == 0:
+def _length_near(line: shapely.Geometry, zone: shapely.Geometry | None) -> float:
+    if zone is None:
         return 0.0
-    zone = shapely.union_all(shapely.buffer(targets, tolerance_m))
     return float(shapely.length(shapely.intersection(line, zone)))
 
 
-def count_gates(boundary: shapely.Geometry, roads: gpd.GeoDataFrame | None) -> tuple[int, int]:
+def _zone(targets: np.ndarray, tolerance_m: float) -> shapely.Geometry | None:
+    """The band within ``tolerance_m`` of the target lines (``None`` when there are none)."""
+    if len(targets) == 0:
+        return None
+    return shapely.union_all(shapely.buffer(targets, tolerance_m))
+
+
+def _crossings(points: np.ndarray, merge_m: float) -> int:
+    """Number of crossing clusters: points closer than ``merge_m`` (chained) count once."""
+    k = len(points)
+    if k <= 1:
+        return k
+    from scipy.sparse.csgraph import connected_components
+
+    d = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    return int(connected_components(d <= merge_m, directed=False)[0])
+
+
+def count_gates(boundary: shapely.Geometry, roads: gpd.GeoDataFrame | RoadSet | None) -> tuple[int, int]:
     """Vehicle and pedestrian gates: where crossable roads cut the boundary.
 
     Crossings closer than :data:`GATE_MERGE_M` count once. Returns ``(vehicle, pedestrian)``.
     """
-    if roads is None or len(roads) == 0:
+    roads = RoadSet.of(roads)
+    if roads is None:
         return 0, 0
     ring = shapely.get_exterior_ring(boundary)
-    vehicle = pedestrian = 0
-    cls = roads["road_class"].to_numpy() if "road_class" in roads.columns else np.full(len(roads), "local")
-    hits = shapely.STRtree(roads.geometry.values).query(ring, predicate="intersects")
-    for group, names in ((VEHICLE_ROADS, "v"), (PEDESTRIAN_ROADS, "p")):
-        idx = hits[np.isin(cls[hits], group)]
-        if len(idx) == 0:
+    shapely.prepare(ring)
+    hit = shapely.intersects(ring, roads.geoms)
+    out = []
+    for group in (VEHICLE_ROADS, PEDESTRIAN_ROADS):
+        idx = hit & np.isin(roads.classes, group)
+        if not idx.any():
+            out.append(0)
             continue
-        pts = shapely.get_parts(shapely.intersection(ring, shapely.union_all(roads.geometry.values[idx])))
+        pts = shapely.get_parts(shapely.intersection(ring, roads.geoms[idx]))
         pts = pts[~shapely.is_empty(pts)]
-        if len(pts) == 0:
-            continue
-        pts = shapely.centroid(pts)  # overlapping stretches count as one crossing each
-        merged = shapely.get_parts(shapely.union_all(shapely.buffer(pts, GATE_MERGE_M / 2)))
-        if names == "v":
-            vehicle = len(merged)
-        else:
-            pedestrian = len(merged)
-    return vehicle, pedestrian
+        # overlapping stretches count as one crossing each; crossings closer than GATE_MERGE_M as one
+        out.append(_crossings(shapely.get_coordinates(shapely.centroid(pts)), GATE_MERGE_M))
+    return out[0], out[1]
 
 
 def enclose(
@@ -194,7 +239,7 @@ def enclose(
     walled: Sequence[bool],
     settings: Settings,
     within: shapely.Geometry | None = None,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadSet | None = None,
     buildings: np.ndarray | None = None,
     camera_spacing_m: float = 60.0,
     cameras_per_gate: int = 2,
@@ -213,7 +258,7 @@ def enclose(
         Unit prices (``settings.prices``).
     within : geometry, optional
         The enclosure the area must stay in.
-    roads : GeoDataFrame, optional
+    roads : GeoDataFrame or RoadSet, optional
         Crossable roads (``road_class``); where they cut the boundary, gates are needed.
     buildings : array of geometry, optional
         Building footprints; their façades on the boundary need no fence.
@@ -234,14 +279,14 @@ def enclose(
     ring = shapely.get_exterior_ring(boundary)
     perimeter = float(shapely.length(ring))
     tol = pad_m + WALL_TOLERANCE_M
-    walled_geoms = geoms[np.asarray(walled, dtype=bool)]
-    wall = _length_near(ring, shapely.boundary(walled_geoms), tol) if len(walled_geoms) else 0.0
+    walls = _zone(shapely.boundary(geoms[np.asarray(walled, dtype=bool)]), tol)
+    wall = _length_near(ring, walls)
     facade = 0.0
     if buildings is not None and len(buildings):
         near = buildings[shapely.dwithin(buildings, ring, tol)]
-        rest = shapely.difference(ring, shapely.union_all(shapely.buffer(shapely.boundary(walled_geoms), tol))
-                                  ) if len(walled_geoms) else ring
-        facade = _length_near(rest, shapely.boundary(near), tol)
+        if len(near):
+            rest = shapely.difference(ring, walls) if walls is not None else ring
+            facade = _length_near(rest, _zone(shapely.boundary(near), tol))
     new_fence = max(perimeter - wall - facade, 0.0)
     vehicle, pedestrian = count_gates(boundary, roads)
     if vehicle + pedestrian == 0:

@@ -54,7 +54,7 @@ def group_orphan_buildings(buildings: gpd.GeoDataFrame, *, gap_m: float) -> np.n
     numpy.ndarray
         Integer group label per building, numbered in order of each group's first building.
     """
-    geoms = buildings.geometry.values
+    geoms = buildings.geometry.to_numpy()
     n = len(geoms)
     if n == 0:
         return np.zeros(0, dtype=int)
@@ -123,8 +123,8 @@ def build_units(
         no_id = cid.isna() | cid.astype("string").str.strip().eq("")
         cand = buildings[no_id.to_numpy()]
         if len(cand):
-            inside = shapely.STRtree(compounds.geometry.values).query(
-                shapely.point_on_surface(cand.geometry.values), predicate="within")[0]
+            inside = shapely.STRtree(compounds.geometry.to_numpy()).query(
+                shapely.point_on_surface(cand.geometry.to_numpy()), predicate="within")[0]
             orphan = cand.drop(cand.index[np.unique(inside)])
             if len(orphan):
                 labels = group_orphan_buildings(orphan, gap_m=orphan_gap_m)
@@ -133,7 +133,7 @@ def build_units(
                 ohh = pd.to_numeric(orphan.get("households", 0), errors="coerce").fillna(0).astype(int)
                 g = pd.DataFrame({"label": labels, "bid": bid.to_numpy(), "hh": ohh.to_numpy()})
                 grouped = g.groupby("label", sort=True)
-                geoms = [shapely.union_all(orphan.geometry.values[idx]) for idx in grouped.indices.values()]
+                geoms = [shapely.union_all(orphan.geometry.to_numpy()[idx]) for idx in grouped.indices.values()]
                 units = pd.DataFrame({
                     "unit_id": ["B:" + ids[0] for ids in grouped["bid"].agg(list)],
                     "source": "buildings",
