@@ -164,8 +164,10 @@ def enclosures(
         if w_tree is not None:
             wet = np.unique(w_tree.query(faces, predicate="intersects")[0])
             if len(wet):
-                dry = [shapely.get_parts(shapely.difference(faces[k], shapely.union_all(
-                    water[w_tree.query(faces[k], predicate="intersects")]))) for k in wet]
+                # cut the river to the face's box first: the river of a big city is one long polygon
+                dry = [shapely.get_parts(shapely.difference(faces[k], shapely.union_all(shapely.clip_by_rect(
+                    water[w_tree.query(faces[k], predicate="intersects")], *_grow(faces[k].bounds, 1.0)))))
+                    for k in wet]
                 faces = np.concatenate([np.delete(faces, wet), *dry])
         faces = faces[shapely.area(faces) >= min_area_m2]
         xy = shapely.get_coordinates(shapely.centroid(faces))
@@ -178,6 +180,10 @@ def enclosures(
     geometry = np.concatenate(geoms) if geoms else np.array([], dtype=object)
     return gpd.GeoDataFrame(pd.DataFrame(cols, columns=["enclosure_id", *keep]), geometry=geometry,
                             crs=streets.crs)
+
+
+def _grow(bounds: tuple[float, float, float, float], d: float) -> tuple[float, float, float, float]:
+    return bounds[0] - d, bounds[1] - d, bounds[2] + d, bounds[3] + d
 
 
 def _polygonize(lines: np.ndarray) -> np.ndarray:

@@ -203,10 +203,18 @@ def _crossings(points: np.ndarray, merge_m: float) -> int:
     k = len(points)
     if k <= 1:
         return k
-    from scipy.sparse.csgraph import connected_components
-
     d = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    return int(connected_components(d <= merge_m, directed=False)[0])
+    parent = list(range(k))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in zip(*np.nonzero(np.triu(d <= merge_m, 1)), strict=True):
+        parent[find(int(a))] = find(int(b))
+    return len({find(a) for a in range(k)})
 
 
 def count_gates(boundary: shapely.Geometry, roads: gpd.GeoDataFrame | RoadSet | None) -> tuple[int, int]:
