@@ -57,13 +57,14 @@ def _units(scale: float):
 
     layers = read_city(_city(scale))
     p = ProposalParams()
-    units = build_units(layers["compounds"], layers.get("buildings"), orphan_gap_m=p.orphan_gap_m)
-    units = units[units["role"] == "unit"].reset_index(drop=True)
+    everything = build_units(layers["compounds"], layers.get("buildings"), orphan_gap_m=p.orphan_gap_m)
     enc = enclosures(layers["streets"], rivers=layers.get("rivers"), rail=layers.get("rail"),
                      roads=layers.get("roads"), crossable=p.crossable)
-    units["enclosure_id"] = assign_enclosure(units, enc)
-    units["street_of"] = units["enclosure_id"].map(enc.set_index("enclosure_id")["street"])
-    return layers, units, enc, p
+    everything["enclosure_id"] = assign_enclosure(everything, enc).fillna("").astype(str)
+    everything["street_of"] = everything["enclosure_id"].map(enc.set_index("enclosure_id")["street"])
+    units = everything[everything["role"] == "unit"].reset_index(drop=True)
+    anchors = everything[everything["role"] == "anchor"].reset_index(drop=True)
+    return layers, units, enc, p, anchors
 
 
 def _dbscan(units, p) -> np.ndarray:
@@ -157,33 +158,79 @@ def _zy(layers, p) -> tuple[np.ndarray, pd.DataFrame]:
     return r
 
 
+class _Pricer:
+    """Prices any group of units the same way for every method: ``zy_geo.fencing.enclose`` with the
+    group's enclosure (when it has one), the crossable roads (gates) and the building façades."""
+
+    def __init__(self, layers, units, enc, p, anchors):
+        from zy_geo.fencing import Surroundings
+        from zy_geo.settings import Settings
+
+        self.s = Settings()
+        self.p = p
+        self.around = Surroundings(layers.get("buildings"), layers.get("roads"), p.crossable)
+        self.enc_geom = dict(zip(enc["enclosure_id"], enc.geometry.to_numpy(), strict=True))
+        self.geoms = units.geometry.to_numpy()
+        self.walled = units["walled"].to_numpy(dtype=bool)
+        self.enc = units["enclosure_id"].to_numpy(dtype=object)
+        self.a_index = dict(zip(anchors["unit_id"], range(len(anchors)), strict=True))
+        self.a_geoms = anchors.geometry.to_numpy()
+        self.a_walled = anchors["walled"].to_numpy(dtype=bool)
+
+    def _enclose(self, geoms, walled, enclosure_id):
+        from zy_geo.fencing import enclose
+
+        b, r = self.around.near(geoms)
+        within = self.enc_geom.get(enclosure_id) if enclosure_id else None
+        return enclose(geoms, walled=walled, settings=self.s, within=within, roads=r, buildings=b,
+                       hull_ratio=self.p.hull_ratio)
+
+    def group(self, idx):
+        """A group in one enclosure (or a single unit)."""
+        encs = set(self.enc[idx])
+        return self._enclose(self.geoms[idx], self.walled[idx], encs.pop() if len(encs) == 1 else None)
+
+    def split(self, idx):
+        """New fence to enclose a group a planner would really have to build: one enclosure per
+        barrier face (a fence cannot cross a river, rail, arterial or street line)."""
+        total = 0.0
+        for e in sorted(set(self.enc[idx])):
+            total += self.group(idx[self.enc[idx] == e]).new_fence_m
+        return total
+
+    def extension(self, anchor_id, idx):
+        """New fence of absorbing units into a managed compound: the enlarged outline less the anchor's own."""
+        k = self.a_index[anchor_id]
+        geoms = np.concatenate([[self.a_geoms[k]], self.geoms[idx]])
+        walled = np.concatenate([[self.a_walled[k]], self.walled[idx]])
+        e = self.enc[idx[0]]
+        grown = self._enclose(geoms, walled, e).new_fence_m
+        alone = self._enclose(geoms[:1], walled[:1], e).new_fence_m
+        return max(grown - alone, 0.0)
+
+
 def run_one(method: str, scale: float) -> dict:
     """Run one method on one scale (in this process) and score it."""
-    from zy_geo.fencing import enclose
-    from zy_geo.settings import Settings
-
-    layers, units, enc, p = _units(scale)
-    s = Settings()
+    layers, units, enc, p, anchors = _units(scale)
     if method == "dbscan":
         import sklearn.cluster  # noqa: F401  (import outside the timed region)
     elif method == "maxp":
         import spopt.region  # noqa: F401
+    absorbed = pd.Series(dtype=object)
     t0 = time.perf_counter()
-    zy_areas = None
     if method == "dbscan":
         labels = _dbscan(units, p)
     elif method == "maxp":
         labels = _maxp(units, p)
     else:
         res = _zy(layers, p)
-        elapsed = time.perf_counter() - t0
-        m = res.members.set_index("unit_id")
-        area_of = m["area_id"].reindex(units["unit_id"]).to_numpy()
+    elapsed = time.perf_counter() - t0
+    if method == "zy_geo":
+        m = res.members.set_index("unit_id").reindex(units["unit_id"])
+        area_of = m["area_id"].to_numpy()
         codes, labels = np.unique(np.where(pd.isna(area_of), "", area_of).astype(str), return_inverse=True)
         labels = np.where(pd.isna(area_of), -1, labels)
-        zy_areas = res.areas
-    if method != "zy_geo":
-        elapsed = time.perf_counter() - t0
+        absorbed = m["absorbed_by"].reset_index(drop=True).dropna()
 
     df = pd.DataFrame({"label": labels, "hh": units["households"].to_numpy(),
                        "enc": units["enclosure_id"].astype(str).to_numpy(),
@@ -199,28 +246,24 @@ def run_one(method: str, scale: float) -> dict:
     size = grp.size()
     viable = (hh >= p.min_households) & ((hh <= p.max_households) | (size == 1)) & (n_enc == 1) & (n_street == 1)
     total_hh = int(units["households"].sum())
+    price = _Pricer(layers, units, enc, p, anchors)
+    members = {lab: np.flatnonzero(labels == lab) for lab in hh.index}
     fence = hh_v = over = 0.0
-    if zy_areas is not None:
-        ok = zy_areas[zy_areas["households"] >= p.min_households]
-        fence, hh_v, over = ok["new_fence_m"].sum(), ok["households"].sum(), int(ok["over_cap"].sum())
-    else:
-        geoms = units.geometry.values
-        walled = units["walled"].to_numpy(dtype=bool)
-        for lab in viable[viable].index:
-            idx = np.flatnonzero(labels == lab)
-            e = enclose(geoms[idx], walled=walled[idx], settings=s)
-            fence += e.new_fence_m
-            hh_v += hh[lab]
-            over += e.cost_yuan > s.subsidy_cap_yuan
-    # every unmanaged household needs an enclosure in the end: price every group (areas as proposed,
-    # every other cluster or leftover unit on its own) → fence per household over all of them
-    geoms = units.geometry.values
-    walled = units["walled"].to_numpy(dtype=bool)
-    fence_all = float(zy_areas["new_fence_m"].sum()) if zy_areas is not None else 0.0
-    groups = [] if zy_areas is not None else [np.flatnonzero(labels == lab) for lab in hh.index]
-    groups += [np.array([k]) for k in np.flatnonzero(labels < 0)]
-    for idx in groups:
-        fence_all += enclose(geoms[idx], walled=walled[idx], settings=s).new_fence_m
+    for lab in viable[viable].index:
+        e = price.group(members[lab])
+        fence += e.new_fence_m
+        hh_v += hh[lab]
+        over += e.cost_yuan > price.s.subsidy_cap_yuan
+    # every unmanaged household needs a fence in the end: every group as a planner would have to build
+    # it (split at barriers and street lines), every leftover unit on its own, absorbed units as an
+    # extension of their managed neighbour
+    fence_all = sum(price.split(idx) for idx in members.values())
+    left = np.flatnonzero(labels < 0)
+    left_absorbed = set(absorbed.index)
+    fence_all += sum(price.group(np.array([k])).new_fence_m for k in left if k not in left_absorbed)
+    for anchor_id, grp_ab in absorbed.groupby(absorbed):
+        idx = np.asarray(grp_ab.index)
+        fence_all += price.extension(anchor_id, idx)
     return {
         "method": method, "scale": scale, "units": len(units), "seconds": round(elapsed, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
