@@ -11,7 +11,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from ._areas_config import ProposalParams
-from .fencing import Surroundings, enclose
+from .fencing import Surroundings, enclose_many
 from .settings import Settings
 
 REASONS_ZH = {
@@ -223,14 +223,17 @@ def solve(
     area_of_root: dict[int, str] = {}
     viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: str(uid[r]))
     counters: dict[str, int] = {}
-    for r in tqdm(viable, desc="pricing areas", unit="area", disable=not progress):
-        members = members_of[r]
+    # every viable group priced at once (vectorised)
+    member_lists = [members_of[r] for r in viable]
+    flat = np.concatenate(member_lists) if member_lists else np.zeros(0, dtype=np.intp)
+    group_of = np.repeat(np.arange(len(viable)), [len(m) for m in member_lists])
+    priced = enclose_many(geoms[flat], group_of, walled=walled[flat], settings=settings,
+                          within=np.array([enc_geom.get(enc_of[r]) if enc_of[r] else None for r in viable],
+                                          dtype=object),
+                          around=around, hull_ratio=np.array([p_of[r].hull_ratio for r in viable]))
+    for r, members, enc in zip(tqdm(viable, desc="areas", unit="area", disable=not progress), member_lists,
+                               priced, strict=True):
         encl_id = enc_of[r]
-        within = enc_geom.get(encl_id) if encl_id else None
-        near_b, near_r = around.near(geoms[members])
-        p = p_of[r]
-        enc = enclose(geoms[members], walled=walled[members], settings=settings,
-                      within=within, roads=near_r, buildings=near_b, hull_ratio=p.hull_ratio)
         street, code = street_of[r], code_of[r]
         counters[code] = counters.get(code, 0) + 1
         area_id = f"{code}-A{counters[code]:03d}"

@@ -92,29 +92,91 @@ def area_boundary(
         Always a single polygon that covers every member.
     """
     geoms = np.asarray(members, dtype=object)
-    union = shapely.union_all(geoms)
-    if len(geoms) == 1 and shapely.get_type_id(union) == 3:
-        hull = union
-    else:
-        hull = shapely.concave_hull(union, ratio=hull_ratio)
-        hull = shapely.union_all([hull, union])
-        if shapely.get_type_id(hull) != 3:  # members not reached by the hull: fall back to convex
-            hull = shapely.convex_hull(union)
+    return area_boundaries(geoms, np.zeros(len(geoms), dtype=np.intp), within=np.array([within], dtype=object),
+                           hull_ratio=hull_ratio, pad_m=pad_m)[0]
+
+
+def _largest_polygon(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest polygonal part of each geometry, and whether it had one."""
+    parts, of = shapely.get_parts(geoms, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    parts, of = parts[poly], of[poly]
+    best = np.empty(len(geoms), dtype=object)
+    found = np.zeros(len(geoms), dtype=bool)
+    if len(parts):
+        order = np.lexsort((-shapely.area(parts), of))
+        first = np.unique(of[order], return_index=True)[1]
+        best[of[order][first]] = parts[order][first]
+        found[of[order][first]] = True
+    return best, found
+
+
+def area_boundaries(
+    geoms: np.ndarray,
+    group_of: np.ndarray,
+    *,
+    within: np.ndarray | None = None,
+    hull_ratio: float | np.ndarray = 0.35,
+    pad_m: float = 2.0,
+) -> np.ndarray:
+    """:func:`area_boundary` for many groups at once (vectorised; same result per group).
+
+    Parameters
+    ----------
+    geoms : ndarray of geometry
+        All members, of all groups.
+    group_of : ndarray of int
+        Group of each member, ``0 … n_groups-1`` (every group has at least one member).
+    within : ndarray of geometry or None, optional
+        Enclosure of each group (``None``: not clipped).
+    hull_ratio : float or ndarray
+        Per group or for all.
+    pad_m : float
+        Margin around members.
+
+    Returns
+    -------
+    ndarray of Polygon
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    group_of = np.asarray(group_of, dtype=np.intp)
+    n = int(group_of.max()) + 1 if len(group_of) else 0
+    counts = np.bincount(group_of, minlength=n)
+    order = np.argsort(group_of, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    union = np.empty(n, dtype=object)
+    single = counts == 1
+    union[single] = geoms[order[starts[single]]]
+    for g in np.flatnonzero(~single):
+        union[g] = shapely.union_all(geoms[order[starts[g]:starts[g] + counts[g]]])
+    ratio = np.broadcast_to(np.asarray(hull_ratio, dtype=float), (n,))
+    hull = union.copy()
+    need = ~(single & (shapely.get_type_id(union) == 3))
+    if need.any():
+        h = np.empty(int(need.sum()), dtype=object)
+        for r in np.unique(ratio[need]):  # shapely takes one ratio per call
+            sel = ratio[need] == r
+            h[sel] = shapely.concave_hull(union[need][sel], ratio=float(r))
+        h = shapely.union(h, union[need])
+        bad = shapely.get_type_id(h) != 3  # members not reached by the hull: fall back to convex
+        h[bad] = shapely.convex_hull(union[need][bad])
+        hull[need] = h
     out = shapely.buffer(hull, pad_m, join_style="mitre")
     if within is not None:
-        clipped = shapely.intersection(out, within)
-        parts = shapely.get_parts(clipped)
-        parts = parts[shapely.get_type_id(parts) == 3]
-        if len(parts):
-            clipped = parts[np.argmax(shapely.area(parts))] if len(parts) > 1 else parts[0]
+        w = np.flatnonzero(np.array([x is not None for x in within], dtype=bool))
+        if len(w):
+            clipped, found = _largest_polygon(shapely.intersection(out[w], np.asarray(within, dtype=object)[w]))
+            w, clipped = w[found], clipped[found]
             # keep members whole even when a sliver of a member pokes out of the enclosure
-            out = shapely.union_all([clipped, union]) if not shapely.covers(clipped, union) else clipped
+            covered = shapely.covers(clipped, union[w])
+            out[w] = np.where(covered, clipped, shapely.union(clipped, union[w]))
     out = shapely.make_valid(out)
-    if shapely.get_type_id(out) != 3:
-        parts = shapely.get_parts(out)
-        parts = parts[shapely.get_type_id(parts) == 3]
-        out = parts[np.argmax(shapely.area(parts))] if len(parts) else shapely.convex_hull(union)
-    return shapely.Polygon(shapely.get_exterior_ring(out))
+    bad = shapely.get_type_id(out) != 3
+    if bad.any():
+        best, found = _largest_polygon(out[bad])
+        best[~found] = shapely.convex_hull(union[bad][~found])
+        out[bad] = best
+    return shapely.polygons(shapely.get_exterior_ring(out))
 
 
 @dataclass(frozen=True)
@@ -163,11 +225,22 @@ class Surroundings:
                  crossable: Sequence[str] | set[str]):
         self.buildings = (np.asarray(buildings.geometry.values, dtype=object)
                           if buildings is not None and len(buildings) else np.array([], dtype=object))
-        self._b_tree = shapely.STRtree(self.buildings) if len(self.buildings) else None
         if roads is not None and len(roads) and "road_class" in roads.columns:
             roads = roads[roads["road_class"].isin(set(crossable))]
-        self.roads = RoadSet.of(roads)
-        self._r_tree = shapely.STRtree(self.roads.geoms) if self.roads is not None else None
+        self._set(self.buildings, RoadSet.of(roads))
+
+    def _set(self, buildings: np.ndarray, roads: RoadSet | None) -> None:
+        self.buildings = buildings
+        self._b_tree = shapely.STRtree(buildings) if len(buildings) else None
+        self.roads = roads
+        self._r_tree = shapely.STRtree(roads.geoms) if roads is not None else None
+
+    @classmethod
+    def of_arrays(cls, buildings: np.ndarray | None, roads: gpd.GeoDataFrame | RoadSet | None) -> Surroundings:
+        """Surroundings from footprints and roads already selected (every road class given is used)."""
+        self = cls.__new__(cls)
+        self._set(np.asarray(buildings if buildings is not None else [], dtype=object), RoadSet.of(roads))
+        return self
 
     def near(self, members: Sequence[shapely.Geometry] | np.ndarray, *, margin_m: float = 10.0
              ) -> tuple[np.ndarray, RoadSet | None]:
@@ -283,30 +356,127 @@ def enclose(
     Enclosure
     """
     geoms = np.asarray(members, dtype=object)
-    boundary = area_boundary(geoms, within=within, hull_ratio=hull_ratio, pad_m=pad_m)
-    ring = shapely.get_exterior_ring(boundary)
-    perimeter = float(shapely.length(ring))
+    return enclose_many(geoms, np.zeros(len(geoms), dtype=np.intp), walled=walled, settings=settings,
+                        within=np.array([within], dtype=object), around=Surroundings.of_arrays(buildings, roads),
+                        camera_spacing_m=camera_spacing_m, cameras_per_gate=cameras_per_gate,
+                        hull_ratio=hull_ratio, pad_m=pad_m)[0]
+
+
+def _per_group(lines: np.ndarray, group: np.ndarray, tol: float, n: int) -> np.ndarray:
+    """Band within ``tol`` of each group's lines (``None`` for a group without lines)."""
+    zone = np.full(n, None, dtype=object)
+    if len(lines) == 0:
+        return zone
+    parts, of = shapely.get_parts(lines, return_index=True)
+    keep = ~shapely.is_empty(parts)
+    parts, g = parts[keep], group[of[keep]]
+    uniq, inv = np.unique(g, return_inverse=True)
+    multi = shapely.multilinestrings(parts, indices=inv)
+    zone[uniq] = shapely.buffer(multi, tol)
+    return zone
+
+
+def _band_length(rings: np.ndarray, zone: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(rings))
+    has = np.array([z is not None for z in zone], dtype=bool)
+    if has.any():
+        out[has] = shapely.length(shapely.intersection(rings[has], zone[has].astype(object)))
+    return out
+
+
+def enclose_many(
+    geoms: np.ndarray,
+    group_of: np.ndarray,
+    *,
+    walled: Sequence[bool] | np.ndarray,
+    settings: Settings,
+    within: np.ndarray | None = None,
+    around: Surroundings | None = None,
+    camera_spacing_m: float = 60.0,
+    cameras_per_gate: int = 2,
+    hull_ratio: float | np.ndarray = 0.35,
+    pad_m: float = 2.0,
+) -> list[Enclosure]:
+    """:func:`enclose` for many groups at once (vectorised; same figures per group).
+
+    Parameters
+    ----------
+    geoms, group_of : ndarray
+        All members and the group (``0 … n_groups-1``) of each.
+    walled : array of bool
+        Per member.
+    within : ndarray of geometry or None, optional
+        Enclosure of each group.
+    around : Surroundings, optional
+        Buildings (façades) and crossable roads (gates) of the city.
+    settings, camera_spacing_m, cameras_per_gate, hull_ratio, pad_m
+        See :func:`enclose`.
+
+    Returns
+    -------
+    list of Enclosure
+        One per group, in group order.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    group_of = np.asarray(group_of, dtype=np.intp)
+    walled = np.asarray(walled, dtype=bool)
+    n = int(group_of.max()) + 1 if len(group_of) else 0
+    boundary = area_boundaries(geoms, group_of, within=within, hull_ratio=hull_ratio, pad_m=pad_m)
+    rings = shapely.get_exterior_ring(boundary)
+    perimeter = shapely.length(rings)
     tol = pad_m + WALL_TOLERANCE_M
-    walls = _zone(shapely.boundary(geoms[np.asarray(walled, dtype=bool)]), tol)
-    wall = _length_near(ring, walls)
-    facade = 0.0
-    if buildings is not None and len(buildings):
-        near = buildings[shapely.dwithin(buildings, ring, tol)]
-        if len(near):
-            rest = shapely.difference(ring, walls) if walls is not None else ring
-            facade = _length_near(rest, _zone(shapely.boundary(near), tol))
-    new_fence = max(perimeter - wall - facade, 0.0)
-    vehicle, pedestrian = count_gates(boundary, roads)
-    if vehicle + pedestrian == 0:
-        vehicle = 1  # the main gate, where the area meets its access road
-    cameras = cameras_per_gate * (vehicle + pedestrian) + math.ceil(perimeter / camera_spacing_m)
+    walls = _per_group(shapely.boundary(geoms[walled]), group_of[walled], tol, n)
+    wall = _band_length(rings, walls)
+    facade = np.zeros(n)
+    vehicle = np.zeros(n, dtype=np.int64)
+    pedestrian = np.zeros(n, dtype=np.int64)
+    if around is not None and around._b_tree is not None:
+        gi, bi = around._b_tree.query(rings, predicate="dwithin", distance=tol)
+        if len(gi):
+            has_wall = np.array([z is not None for z in walls], dtype=bool)
+            rest = rings.copy()
+            rest[has_wall] = shapely.difference(rings[has_wall], walls[has_wall].astype(object))
+            fac = _per_group(shapely.boundary(around.buildings[bi]), gi, tol, n)
+            facade = _band_length(rest, fac)
+    if around is not None and around._r_tree is not None:
+        vehicle, pedestrian = _gates(rings, around.roads, around._r_tree, n)
+    new_fence = np.maximum(perimeter - wall - facade, 0.0)
+    vehicle = np.where(vehicle + pedestrian == 0, 1, vehicle)  # the main gate, where the area meets its road
+    cameras = cameras_per_gate * (vehicle + pedestrian) + np.ceil(perimeter / camera_spacing_m).astype(np.int64)
     p = settings.prices
-    items = {
-        "fence": round(new_fence * p.fence_per_m_yuan, 2),
-        "gate_house": p.gate_house_yuan,
-        "barrier_gates": vehicle * p.barrier_gate_yuan,
-        "pedestrian_gates": pedestrian * p.pedestrian_gate_yuan,
-        "cameras": cameras * p.camera_yuan,
-    }
-    return Enclosure(boundary, perimeter, wall, facade, new_fence, vehicle, pedestrian, cameras,
-                     float(round(sum(items.values()), 2)), items)
+    out = []
+    for k in range(n):
+        items = {
+            "fence": round(float(new_fence[k]) * p.fence_per_m_yuan, 2),
+            "gate_house": p.gate_house_yuan,
+            "barrier_gates": int(vehicle[k]) * p.barrier_gate_yuan,
+            "pedestrian_gates": int(pedestrian[k]) * p.pedestrian_gate_yuan,
+            "cameras": int(cameras[k]) * p.camera_yuan,
+        }
+        out.append(Enclosure(boundary[k], float(perimeter[k]), float(wall[k]), float(facade[k]),
+                             float(new_fence[k]), int(vehicle[k]), int(pedestrian[k]), int(cameras[k]),
+                             float(round(sum(items.values()), 2)), items))
+    return out
+
+
+def _gates(rings: np.ndarray, roads: RoadSet, tree: shapely.STRtree, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vehicle and pedestrian gates of each ring (see :func:`count_gates`)."""
+    counts = {}
+    gi, ri = tree.query(rings, predicate="intersects")
+    for name, group in (("v", VEHICLE_ROADS), ("p", PEDESTRIAN_ROADS)):
+        c = np.zeros(n, dtype=np.int64)
+        sel = np.isin(roads.classes[ri], group)
+        if sel.any():
+            pts, of = shapely.get_parts(shapely.intersection(rings[gi[sel]], roads.geoms[ri[sel]]), return_index=True)
+            keep = ~shapely.is_empty(pts)
+            g = gi[sel][of[keep]]
+            # overlapping stretches count as one crossing each; crossings closer than GATE_MERGE_M as one
+            xy = shapely.get_coordinates(shapely.centroid(pts[keep]))
+            order = np.argsort(g, kind="stable")
+            g, xy = g[order], xy[order]
+            uniq, start, size = np.unique(g, return_index=True, return_counts=True)
+            c[uniq[size == 1]] = 1
+            for u, s0, k in zip(uniq[size > 1], start[size > 1], size[size > 1], strict=True):
+                c[u] = _crossings(xy[s0:s0 + k], GATE_MERGE_M)
+        counts[name] = c
+    return counts["v"], counts["p"]
