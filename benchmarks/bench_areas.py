@@ -35,8 +35,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "outputs" / "bench"
 SEED = 2023
-MAXP_LIMIT_UNITS = 1500  # max-p is super-linear: minutes at scale 1 (≈400 units); beyond this it does not finish here
-TIMEOUT_S = 300
+MAXP_LIMIT_UNITS = 100_000  # max-p runs per connected component; raise/lower to include/skip sizes
+TIMEOUT_S = 1200
 
 
 def _city(scale: float) -> Path:
@@ -159,7 +159,7 @@ def _zy(layers, p) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 class _Pricer:
-    """Prices any group of units the same way for every method: ``zy_geo.fencing.enclose`` with the
+    """Prices groups of units the same way for every method: ``zy_geo.fencing.enclose_many`` with each
     group's enclosure (when it has one), the crossable roads (gates) and the building façades."""
 
     def __init__(self, layers, units, enc, p, anchors):
@@ -177,54 +177,60 @@ class _Pricer:
         self.a_geoms = anchors.geometry.to_numpy()
         self.a_walled = anchors["walled"].to_numpy(dtype=bool)
 
-    def _enclose(self, geoms, walled, enclosure_id):
-        from zy_geo.fencing import enclose
+    def price(self, groups):
+        """``groups``: list of (geoms, walled, enclosure_id) → list of Enclosure."""
+        from zy_geo.fencing import enclose_many
 
-        b, r = self.around.near(geoms)
-        within = self.enc_geom.get(enclosure_id) if enclosure_id else None
-        return enclose(geoms, walled=walled, settings=self.s, within=within, roads=r, buildings=b,
-                       hull_ratio=self.p.hull_ratio)
+        if not groups:
+            return []
+        geoms = np.concatenate([g for g, _, _ in groups])
+        walled = np.concatenate([w for _, w, _ in groups])
+        group_of = np.repeat(np.arange(len(groups)), [len(g) for g, _, _ in groups])
+        within = np.array([self.enc_geom.get(e) if e else None for _, _, e in groups], dtype=object)
+        return enclose_many(geoms, group_of, walled=walled, settings=self.s, within=within, around=self.around,
+                            hull_ratio=self.p.hull_ratio)
 
-    def group(self, idx):
-        """A group in one enclosure (or a single unit)."""
-        encs = set(self.enc[idx])
-        return self._enclose(self.geoms[idx], self.walled[idx], encs.pop() if len(encs) == 1 else None)
+    def units(self, idx, enclosure_id=None):
+        """A group of units (in one enclosure, or priced unclipped when they span several)."""
+        if enclosure_id is None:
+            encs = set(self.enc[idx])
+            enclosure_id = encs.pop() if len(encs) == 1 else None
+        return self.geoms[idx], self.walled[idx], enclosure_id
 
     def split(self, idx):
-        """New fence to enclose a group a planner would really have to build: one enclosure per
-        barrier face (a fence cannot cross a river, rail, arterial or street line)."""
-        total = 0.0
-        for e in sorted(set(self.enc[idx])):
-            total += self.group(idx[self.enc[idx] == e]).new_fence_m
-        return total
+        """The groups a planner would really have to fence: one per barrier face (a fence cannot cross a
+        river, rail, arterial or street line)."""
+        return [self.units(idx[self.enc[idx] == e], e) for e in sorted(set(self.enc[idx]))]
 
     def extension(self, anchor_id, idx):
-        """New fence of absorbing units into a managed compound: the enlarged outline less the anchor's own."""
+        """Absorbing units into a managed compound: (enlarged outline, the anchor's own) to subtract."""
         k = self.a_index[anchor_id]
         geoms = np.concatenate([[self.a_geoms[k]], self.geoms[idx]])
         walled = np.concatenate([[self.a_walled[k]], self.walled[idx]])
         e = self.enc[idx[0]]
-        grown = self._enclose(geoms, walled, e).new_fence_m
-        alone = self._enclose(geoms[:1], walled[:1], e).new_fence_m
-        return max(grown - alone, 0.0)
+        return (geoms, walled, e), (geoms[:1], walled[:1], e)
 
 
-def run_one(method: str, scale: float) -> dict:
-    """Run one method on one scale (in this process) and score it."""
+def run_one(method: str, scale: float, repeat: int = 1) -> dict:
+    """Run one method on one scale (in this process; the fastest of ``repeat`` runs) and score it."""
     layers, units, enc, p, anchors = _units(scale)
     if method == "dbscan":
         import sklearn.cluster  # noqa: F401  (import outside the timed region)
     elif method == "maxp":
         import spopt.region  # noqa: F401
     absorbed = pd.Series(dtype=object)
-    t0 = time.perf_counter()
-    if method == "dbscan":
-        labels = _dbscan(units, p)
-    elif method == "maxp":
-        labels = _maxp(units, p)
-    else:
-        res = _zy(layers, p)
-    elapsed = time.perf_counter() - t0
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        if method == "dbscan":
+            labels = _dbscan(units, p)
+        elif method == "maxp":
+            labels = _maxp(units, p)
+        else:
+            res = _zy(layers, p)
+        times.append(time.perf_counter() - t0)
+    elapsed = min(times)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before scoring
     if method == "zy_geo":
         m = res.members.set_index("unit_id").reindex(units["unit_id"])
         area_of = m["area_id"].to_numpy()
@@ -248,25 +254,26 @@ def run_one(method: str, scale: float) -> dict:
     total_hh = int(units["households"].sum())
     price = _Pricer(layers, units, enc, p, anchors)
     members = {lab: np.flatnonzero(labels == lab) for lab in hh.index}
-    fence = hh_v = over = 0.0
-    for lab in viable[viable].index:
-        e = price.group(members[lab])
-        fence += e.new_fence_m
-        hh_v += hh[lab]
-        over += e.cost_yuan > price.s.subsidy_cap_yuan
+    v_labels = list(viable[viable].index)
+    v_priced = price.price([price.units(members[lab]) for lab in v_labels])
+    fence = sum(e.new_fence_m for e in v_priced)
+    hh_v = float(hh[v_labels].sum()) if v_labels else 0.0
+    over = sum(e.cost_yuan > price.s.subsidy_cap_yuan for e in v_priced)
     # every unmanaged household needs a fence in the end: every group as a planner would have to build
     # it (split at barriers and street lines), every leftover unit on its own, absorbed units as an
     # extension of their managed neighbour
-    fence_all = sum(price.split(idx) for idx in members.values())
-    left = np.flatnonzero(labels < 0)
-    left_absorbed = set(absorbed.index)
-    fence_all += sum(price.group(np.array([k])).new_fence_m for k in left if k not in left_absorbed)
-    for anchor_id, grp_ab in absorbed.groupby(absorbed):
-        idx = np.asarray(grp_ab.index)
-        fence_all += price.extension(anchor_id, idx)
+    groups = [g for idx in members.values() for g in price.split(idx)]
+    taken = set(absorbed.index)
+    groups += [price.units(np.array([k])) for k in np.flatnonzero(labels < 0) if k not in taken]
+    fence_all = sum(e.new_fence_m for e in price.price(groups))
+    ext = [price.extension(a, np.asarray(g.index)) for a, g in absorbed.groupby(absorbed)]
+    grown = price.price([x for x, _ in ext])
+    alone = price.price([y for _, y in ext])
+    fence_all += sum(max(g.new_fence_m - a.new_fence_m, 0.0) for g, a in zip(grown, alone, strict=True))
     return {
         "method": method, "scale": scale, "units": len(units), "seconds": round(elapsed, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "runs": repeat,
+        "peak_rss_mb": round(peak, 1),
         "areas": int(len(hh)), "viable_areas": int(viable.sum()),
         "areas_over_max_households": int(((hh > p.max_households) & (size > 1)).sum()),
         "areas_crossing_barrier": int((n_enc > 1).sum()), "areas_crossing_street": int((n_street > 1).sum()),
@@ -281,10 +288,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", nargs="+", type=float, default=[1, 10, 100])
     ap.add_argument("--one", nargs=2, metavar=("METHOD", "SCALE"))
+    ap.add_argument("--repeat", type=int, default=3, help="time each method this many times, keep the fastest")
     ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], float(args.one[1]))))
+        print(json.dumps(run_one(args.one[0], float(args.one[1]), args.repeat)))
         return
     rows = []
     for scale in args.scales:
@@ -296,7 +304,7 @@ def main() -> None:
                              "note": f"not run: {n_units} units > {MAXP_LIMIT_UNITS}"})
                 continue
             try:
-                out = subprocess.run([sys.executable, __file__, "--one", method, str(scale)],
+                out = subprocess.run([sys.executable, __file__, "--one", method, str(scale), "--repeat", str(args.repeat)],
                                      capture_output=True, text=True, check=False, timeout=TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 rows.append({"method": method, "scale": scale, "units": n_units,
