@@ -20,6 +20,7 @@ Run (writes a section into benchmarks/RESULTS.md)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -227,11 +228,12 @@ def run_one(method: str, scale: float, repeat: int = 1) -> dict:
         elif method == "maxp":
             labels = _maxp(units, p)
         else:
-            res = _zy(layers, p)
+            # ablation: the same proposal without the household maximum (what that planning rule costs)
+            res = _zy(layers, p if method == "zy_geo" else dataclasses.replace(p, max_households=10**9))
         times.append(time.perf_counter() - t0)
     elapsed = min(times)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before scoring
-    if method == "zy_geo":
+    if method.startswith("zy_geo"):
         m = res.members.set_index("unit_id").reindex(units["unit_id"])
         area_of = m["area_id"].to_numpy()
         codes, labels = np.unique(np.where(pd.isna(area_of), "", area_of).astype(str), return_inverse=True)
@@ -298,7 +300,7 @@ def main() -> None:
     for scale in args.scales:
         _city(scale)  # generate once, outside the timed runs
         n_units = len(_units(scale)[1])
-        for method in ("zy_geo", "dbscan", "maxp"):
+        for method in ("zy_geo", "zy_geo_no_hh_max", "dbscan", "maxp"):
             if method == "maxp" and n_units > MAXP_LIMIT_UNITS:
                 rows.append({"method": method, "scale": scale, "units": n_units,
                              "note": f"not run: {n_units} units > {MAXP_LIMIT_UNITS}"})

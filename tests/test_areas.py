@@ -252,3 +252,26 @@ def test_an_arterial_across_an_irregular_street_always_cuts_it_in_two(corners, y
     enc = enclosures(streets, roads=roads)
     assert len(enc) == 2
     assert enc.area.sum() == pytest.approx(poly.area, rel=1e-9)
+
+
+def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
+    """A big street is noded tile by tile; the faces must be exactly those of noding it whole,
+    also where a road runs exactly along a tile edge."""
+    import zy_geo.enclosures as E
+    from shapely.geometry import Polygon
+
+    rng = np.random.default_rng(7)
+    poly = Polygon([(0, 0), (1000, 40), (980, 1000), (30, 950)])
+    lines = [LineString(rng.uniform(-50, 1050, (2, 2))) for _ in range(40)]
+    n_side = 3  # what 40 lines + 4 outline pieces give with TILE_LINES = 5
+    x_edge = np.linspace(0, 1000, n_side + 1)[1] + 0.1372
+    lines.append(LineString([(x_edge, 100), (x_edge, 900)]))  # along a tile edge
+    streets = gpd.GeoDataFrame({"street": ["甲街道"]}, geometry=[poly], crs=CRS)
+    roads = gpd.GeoDataFrame({"road_class": ["arterial"] * len(lines)}, geometry=lines, crs=CRS)
+    whole = enclosures(streets, roads=roads)
+    monkeypatch.setattr(E, "TILE_LINES", 5)
+    tiled = enclosures(streets, roads=roads)
+    assert len(whole) > 40
+    assert len(tiled) == len(whole)
+    assert sorted(tiled.area.round(3)) == sorted(whole.area.round(3))
+    assert tiled["enclosure_id"].tolist() == whole["enclosure_id"].tolist()

@@ -23,12 +23,15 @@ Two blocks of one street, split by a river running north–south:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ._errors import InputError
 
@@ -170,7 +173,7 @@ def enclosures(
                     for k in wet]
                 faces = np.concatenate([np.delete(faces, wet), *dry])
         faces = faces[shapely.area(faces) >= min_area_m2]
-        xy = shapely.get_coordinates(shapely.centroid(faces))
+        xy = np.round(shapely.get_coordinates(shapely.centroid(faces)), 2)  # ids immune to float noise
         faces = faces[np.lexsort((xy[:, 0], xy[:, 1]))]
         prefix = street.get("street_code", street.get("street"))
         cols["enclosure_id"] += [f"{prefix}#{n}" for n in range(len(faces))]
@@ -188,15 +191,81 @@ def _grow(bounds: tuple[float, float, float, float], d: float) -> tuple[float, f
 
 def _polygonize(lines: np.ndarray) -> np.ndarray:
     """Faces of a set of lines: node them (union) and polygonize."""
-    noded = shapely.union_all(lines)
-    return shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    return shapely.get_parts(shapely.polygonize([shapely.union_all(lines)]))
+
+
+#: Barrier pieces per tile when a big street is noded tile by tile (GEOS noding and polygonising
+#: grow faster than linearly with the number of lines; tiles of this size keep them near-linear).
+TILE_LINES = 3000
 
 
 def _faces(poly: shapely.Geometry, pieces: np.ndarray, min_area_m2: float) -> np.ndarray:
-    """Faces of ``poly`` cut by ``pieces`` (barrier lines near it): node, polygonise, keep those inside."""
-    faces = _polygonize(np.concatenate([shapely.get_parts(shapely.boundary(poly)), pieces]))
-    faces = faces[shapely.area(faces) >= min_area_m2]  # noding slivers
-    # polygonize also closes loops of barriers outside the street: keep the street's own faces
+    """Faces of ``poly`` cut by ``pieces`` (barrier lines near it).
+
+    A street with more than :data:`TILE_LINES` pieces is cut into square tiles, each noded and
+    polygonised on its own; faces that meet across a tile edge (and not along a barrier) are
+    merged again, so the result is the same as noding the street in one piece.
+    """
+    n_side = math.ceil(math.sqrt(len(pieces) / TILE_LINES)) if len(pieces) > TILE_LINES else 1
+    if n_side == 1:
+        return _inside(_polygonize(np.concatenate([shapely.get_parts(shapely.boundary(poly)), pieces])),
+                       poly, min_area_m2)
+    x0, y0, x1, y1 = poly.bounds
+    # tile edges off round coordinates, so a road rarely runs exactly along one (one that does is handled)
+    xs = np.linspace(x0, x1, n_side + 1)
+    ys = np.linspace(y0, y1, n_side + 1)
+    xs[1:-1] += 0.1372
+    ys[1:-1] += 0.1372
+    tree = shapely.STRtree(pieces)
+    faces, tile = [], []
+    for ix in range(n_side):
+        for iy in range(n_side):
+            rect = (xs[ix], ys[iy], xs[ix + 1], ys[iy + 1])
+            cell = shapely.clip_by_rect(poly, *rect)
+            if cell.is_empty:
+                continue
+            cut = shapely.clip_by_rect(pieces[np.sort(tree.query(shapely.box(*rect)))], *rect)
+            f = _inside(_polygonize(np.concatenate([shapely.get_parts(shapely.boundary(cell)),
+                                                    cut[~shapely.is_empty(cut)]])), poly, 1e-6)
+            faces.append(f)
+            tile.append(np.full(len(f), ix * n_side + iy))
+    faces, tile = np.concatenate(faces), np.concatenate(tile)
+    # only faces reaching a tile edge can continue in the next tile
+    b = shapely.bounds(faces)
+    gx, gy = xs[1:-1], ys[1:-1]
+    edge = np.flatnonzero(((b[:, [0]] <= gx + 1e-6) & (b[:, [2]] >= gx - 1e-6)).any(axis=1)
+                          | ((b[:, [1]] <= gy + 1e-6) & (b[:, [3]] >= gy - 1e-6)).any(axis=1))
+    i, j = shapely.STRtree(faces[edge]).query(faces[edge])
+    i, j = edge[i], edge[j]
+    pair = (i < j) & (tile[i] != tile[j])
+    i, j = i[pair], j[pair]
+    shared = shapely.line_merge(shapely.intersection(shapely.boundary(faces[i]), shapely.boundary(faces[j])))
+    join = shapely.length(shared) > 1e-6
+    # two faces that share any stretch of tile edge not covered by a barrier are one face (rare check:
+    # only where a barrier touches the shared edge)
+    idx = np.flatnonzero(join)
+    along = np.unique(np.concatenate([tree.query(shared[idx], predicate=pr)[0]
+                                      for pr in ("overlaps", "contains", "within")]))
+    for k in idx[along]:
+        near = pieces[tree.query(shared[k], predicate="intersects")]
+        free = shapely.difference(shared[k], shapely.buffer(shapely.union_all(near), 1e-6, quad_segs=1))
+        join[k] = shapely.length(free) > 1e-6
+    keep = np.flatnonzero(join)
+    n = len(faces)
+    _, label = connected_components(coo_matrix((np.ones(len(keep)), (i[keep], j[keep])), shape=(n, n)),
+                                    directed=False)
+    order = np.argsort(label, kind="stable")
+    bounds = np.flatnonzero(np.diff(label[order])) + 1
+    groups = np.split(order, bounds)
+    merged = [faces[g[0]] if len(g) == 1 else shapely.union_all(faces[g]) for g in groups]
+    merged = shapely.get_parts(np.asarray(merged, dtype=object))
+    return merged[shapely.area(merged) >= min_area_m2]  # slivers only after merging: a tile's sliver may
+    # be the end of a face in the next tile
+
+
+def _inside(faces: np.ndarray, poly: shapely.Geometry, min_area_m2: float) -> np.ndarray:
+    """Drop noding slivers and the loops barriers close outside the street."""
+    faces = faces[shapely.area(faces) >= min_area_m2]
     return faces[shapely.within(shapely.point_on_surface(faces), poly)]
 
 
