@@ -201,18 +201,18 @@ def solve(
         a_geoms = anchors.geometry.to_numpy()
         a_enc = anchors["enclosure_id"].to_numpy(dtype=object)
         a_uid = anchors["unit_id"].to_numpy(dtype=object)
-        a_tree = shapely.STRtree(a_geoms)
-        for r in sorted(r for r, ok in viable_root.items() if not ok):
-            p = p_of[r]
-            if cl.hh[r] > p.absorb_max_households or not enc_of[r]:
-                continue
-            members = members_of[r]
-            hits = a_tree.query(geoms[members], predicate="dwithin", distance=p.max_gap_m)[1]
-            hits = np.unique(hits[a_enc[hits] == enc_of[r]])
-            if len(hits):
-                group = shapely.union_all(geoms[members])
-                d = shapely.distance(a_geoms[hits], group)
-                absorbed_by[r] = str(a_uid[hits[np.lexsort((a_uid[hits].astype(str), d))[0]]])
+        small = [r for r in sorted(r for r, ok in viable_root.items() if not ok)
+                 if cl.hh[r] <= p_of[r].absorb_max_households and enc_of[r]]
+        if small:
+            m_idx = np.concatenate([members_of[r] for r in small])
+            m_root = np.repeat(small, [len(members_of[r]) for r in small])
+            gap_of = np.array([p_of[r].max_gap_m for r in m_root])
+            mi, ai = shapely.STRtree(a_geoms).query(geoms[m_idx], predicate="dwithin", distance=float(gap_of.max()))
+            d = shapely.distance(geoms[m_idx[mi]], a_geoms[ai])  # distance to a group = to its nearest member
+            ok = (d <= gap_of[mi]) & (a_enc[ai] == enc_of[m_root[mi]])
+            hits = pd.DataFrame({"r": m_root[mi[ok]], "d": d[ok], "a": a_uid[ai[ok]].astype(str)})
+            best = hits.sort_values(["r", "d", "a"], kind="mergesort").drop_duplicates("r")
+            absorbed_by = dict(zip(best["r"].tolist(), best["a"].tolist(), strict=True))
 
     # price every viable group exactly
     enc_geom = dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True))

@@ -44,8 +44,8 @@ def _lines_of(gdf: gpd.GeoDataFrame | None) -> list[shapely.Geometry]:
         return []
     geoms = gdf.geometry.to_numpy()
     polys = shapely.get_type_id(geoms) >= 3  # polygonal: use the outline
-    out = list(shapely.boundary(geoms[polys])) + list(geoms[~polys])
-    return [g for g in out if g is not None and not g.is_empty]
+    out = np.concatenate([shapely.boundary(geoms[polys]), geoms[~polys]])
+    return list(out[~(shapely.is_missing(out) | shapely.is_empty(out))])
 
 
 def _check_crs(name: str, gdf: gpd.GeoDataFrame | None, crs) -> None:
@@ -284,7 +284,12 @@ def assign_enclosure(units: gpd.GeoDataFrame, encl: gpd.GeoDataFrame) -> pd.Seri
     idx_u, idx_e = tree.query(units.geometry.to_numpy(), predicate="intersects")
     if len(idx_u) == 0:
         return result
-    share = shapely.area(shapely.intersection(units.geometry.to_numpy()[idx_u], encl.geometry.to_numpy()[idx_e]))
+    ug, eg = units.geometry.to_numpy(), encl.geometry.to_numpy()
+    # most units touch one enclosure only: their share needs no overlay
+    n_hit = np.bincount(idx_u, minlength=len(ug))
+    share = np.ones(len(idx_u))
+    many = n_hit[idx_u] > 1
+    share[many] = shapely.area(shapely.intersection(ug[idx_u[many]], eg[idx_e[many]]))
     # points for zero-area units (e.g. lines/points): rely on containment of the representative point
     inside = shapely.contains(encl.geometry.to_numpy()[idx_e], rep[idx_u])
     df = pd.DataFrame({"u": idx_u, "e": idx_e, "share": share, "inside": inside})
