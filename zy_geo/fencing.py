@@ -157,7 +157,9 @@ def area_boundaries(
         for r in np.unique(ratio[need]):  # shapely takes one ratio per call
             sel = ratio[need] == r
             h[sel] = shapely.concave_hull(union[need][sel], ratio=float(r))
-        h = shapely.union(h, union[need])
+        # the hull of the vertices may cut a corner off a member: add what it misses
+        miss = ~shapely.covers(h, union[need])
+        h[miss] = shapely.union(h[miss], union[need][miss])
         bad = shapely.get_type_id(h) != 3  # members not reached by the hull: fall back to convex
         h[bad] = shapely.convex_hull(union[need][bad])
         hull[need] = h
