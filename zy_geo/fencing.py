@@ -26,7 +26,6 @@ A 100 m × 50 m open compound with a local road entering from the south; the fen
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
