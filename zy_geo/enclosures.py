@@ -229,10 +229,16 @@ def _faces(poly: shapely.Geometry, pieces: np.ndarray, min_area_m2: float) -> np
                                                     cut[~shapely.is_empty(cut)]])), poly, 1e-6)
             faces.append(f)
             tile.append(np.full(len(f), ix * n_side + iy))
-    faces, tile = np.concatenate(faces), np.concatenate(tile)
+    merged = _merge_across_edges(np.concatenate(faces), np.concatenate(tile), xs[1:-1], ys[1:-1], pieces, tree)
+    return merged[shapely.area(merged) >= min_area_m2]  # slivers only after merging: a tile's sliver may
+    # be the end of a face in the next tile
+
+
+def _merge_across_edges(faces: np.ndarray, tile: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                        pieces: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
+    """Union faces of neighbouring tiles that share a stretch of tile edge (gx, gy) not on a barrier."""
     # only faces reaching a tile edge can continue in the next tile
     b = shapely.bounds(faces)
-    gx, gy = xs[1:-1], ys[1:-1]
     edge = np.flatnonzero(((b[:, [0]] <= gx + 1e-6) & (b[:, [2]] >= gx - 1e-6)).any(axis=1)
                           | ((b[:, [1]] <= gy + 1e-6) & (b[:, [3]] >= gy - 1e-6)).any(axis=1))
     i, j = shapely.STRtree(faces[edge]).query(faces[edge])
@@ -258,9 +264,7 @@ def _faces(poly: shapely.Geometry, pieces: np.ndarray, min_area_m2: float) -> np
     bounds = np.flatnonzero(np.diff(label[order])) + 1
     groups = np.split(order, bounds)
     merged = [faces[g[0]] if len(g) == 1 else shapely.union_all(faces[g]) for g in groups]
-    merged = shapely.get_parts(np.asarray(merged, dtype=object))
-    return merged[shapely.area(merged) >= min_area_m2]  # slivers only after merging: a tile's sliver may
-    # be the end of a face in the next tile
+    return shapely.get_parts(np.asarray(merged, dtype=object))
 
 
 def _inside(faces: np.ndarray, poly: shapely.Geometry, min_area_m2: float) -> np.ndarray:
