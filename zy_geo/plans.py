@@ -183,12 +183,15 @@ def build_plans(
     around = Surroundings(buildings, roads, crossable)
 
     groups: list[tuple[str, str, pd.DataFrame, shapely.Geometry | None]] = []
+    by_area = {k: g for k, g in m[m["area_id"].notna()].groupby("area_id", sort=False)}
+    by_unit = {k: g for k, g in m.groupby("unit_id", sort=False)}
+    empty = m.iloc[0:0]
     for a in proposals.areas.itertuples():
-        groups.append((a.area_id, "area", m[m["area_id"] == a.area_id], enc_geom.get(a.enclosure_id)))
+        groups.append((a.area_id, "area", by_area.get(a.area_id, empty), enc_geom.get(a.enclosure_id)))
     for r in proposals.remainders.itertuples():
         within = enc_geom.get(r.enclosure_id) if r.enclosure_id else None
         pid = "U-" + str(r.unit_id).replace(":", "-")  # usable as a file name everywhere
-        groups.append((pid, "unit", m[m["unit_id"] == r.unit_id], within))
+        groups.append((pid, "unit", by_unit.get(r.unit_id, empty), within))
 
     rows, geoms, needs, members, context = [], [], {}, {}, {}
     for pid, kind, mem, within in tqdm(groups, desc="pricing plans", unit="plan", disable=not progress):
