@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tqdm.auto import tqdm
 
 from ._areas_config import ProposalParams
 from .fencing import Surroundings, enclose_many
@@ -127,7 +126,6 @@ def solve(
     settings: Settings,
     roads: gpd.GeoDataFrame | None,
     buildings: gpd.GeoDataFrame | None,
-    progress: bool,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Group units into areas; return (areas, members, remainders)."""
     crs = units.crs
@@ -231,8 +229,7 @@ def solve(
                           within=np.array([enc_geom.get(enc_of[r]) if enc_of[r] else None for r in viable],
                                           dtype=object),
                           around=around, hull_ratio=np.array([p_of[r].hull_ratio for r in viable]))
-    for r, members, enc in zip(tqdm(viable, desc="areas", unit="area", disable=not progress), member_lists,
-                               priced, strict=True):
+    for r, members, enc in zip(viable, member_lists, priced, strict=True):
         encl_id = enc_of[r]
         street, code = street_of[r], code_of[r]
         counters[code] = counters.get(code, 0) + 1

@@ -23,10 +23,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from ._areas_config import ProposalParams
-from ._errors import InputError
 from ._areas_solve import solve
+from ._errors import InputError
 from .enclosures import assign_enclosure, enclosures
 from .settings import Settings
 from .units import build_units
@@ -222,7 +223,7 @@ def propose_areas(
     settings : Settings, optional
         Unit prices and subsidy cap.
     progress : bool
-        Show a progress bar while pricing areas.
+        Show a progress bar over the steps (units, enclosures, grouping and pricing).
 
     Returns
     -------
@@ -248,7 +249,11 @@ def propose_areas(
     street_params = street_params or {}
     settings = settings or Settings()
     crs = compounds.crs
+    bar = tqdm(total=3, desc="proposal", unit="step", disable=not progress)
+    bar.set_postfix_str("units")
     units = build_units(compounds, buildings, orphan_gap_m=params.orphan_gap_m)
+    bar.update()
+    bar.set_postfix_str("enclosures")
 
     # enclosures per set of crossable classes (streets may differ)
     enc_parts = []
@@ -264,8 +269,12 @@ def propose_areas(
         if col in street_of.columns:
             units[col] = units["enclosure_id"].map(street_of[col]).astype(object)
 
+    bar.update()
+    bar.set_postfix_str("grouping and pricing")
     areas, members, remainders = solve(
         units, encl, params=params, street_params=street_params, settings=settings,
-        roads=roads, buildings=buildings, progress=progress,
+        roads=roads, buildings=buildings,
     )
+    bar.update()
+    bar.close()
     return ProposalResult(areas, members, remainders, encl, params, street_params, settings)

@@ -16,16 +16,16 @@ import pandas as pd
 
 from ._areas_config import load_proposal_config
 from ._errors import InputError
-from .modes import load_mode_rules
-from .plans import PlanSet, build_plans
 from .areas import ProposalResult, propose_areas
 from .coverage import coverage_table, write_coverage_xlsx
+from .figures import coverage_figure
 from .io import read_city
 from .join import JoinResult, join_ledger
 from .ledger import LedgerResult, read_ledger, write_clean
-from .figures import coverage_figure
 from .maps import coverage_map, save_map
 from .milestones import milestone_table
+from .modes import load_mode_rules
+from .plans import PlanSet, build_plans
 
 
 @dataclass
