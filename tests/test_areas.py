@@ -275,3 +275,33 @@ def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
     assert len(tiled) == len(whole)
     assert sorted(tiled.area.round(3)) == sorted(whole.area.round(3))
     assert tiled["enclosure_id"].tolist() == whole["enclosure_id"].tolist()
+
+
+def test_pricing_many_areas_at_once_equals_pricing_each():
+    """enclose_many (one vectorised pass) gives each group the figures enclose gives it alone."""
+    from zy_geo.fencing import Surroundings, enclose_many
+
+    groups = [[box(0, 0, 60, 40), box(70, 0, 130, 40)],            # two open compounds 10 m apart
+              [box(300, 0, 380, 80)],                               # one walled compound
+              [box(0, 200, 20, 230), box(25, 200, 45, 230), box(0, 240, 45, 260)]]  # orphan blocks
+    walled = [[False, False], [True], [False, False, False]]
+    within = [box(-50, -50, 200, 150), None, box(-50, 150, 200, 400)]
+    buildings = np.array([box(10, 43, 50, 55), box(5, 5, 20, 35)], dtype=object)
+    roads = gpd.GeoDataFrame({"road_class": ["local", "path"]},
+                             geometry=[LineString([(100, -60), (100, 100)]), LineString([(22, 150), (22, 300)])],
+                             crs=CRS)
+    s = Settings()
+    one_by_one = [enclose(g, walled=w, settings=s, within=e, roads=roads, buildings=buildings)
+                  for g, w, e in zip(groups, walled, within, strict=True)]
+    geoms = np.array([g for grp in groups for g in grp], dtype=object)
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    at_once = enclose_many(geoms, group_of, walled=np.concatenate(walled), settings=s,
+                           within=np.array(within, dtype=object), around=Surroundings.of_arrays(buildings, roads))
+    for a, b in zip(one_by_one, at_once, strict=True):
+        assert b.boundary.equals_exact(a.boundary, 1e-6)
+        assert (b.perimeter_m, b.existing_wall_m, b.facade_m, b.new_fence_m) == pytest.approx(
+            (a.perimeter_m, a.existing_wall_m, a.facade_m, a.new_fence_m))
+        assert (b.vehicle_gates, b.pedestrian_gates, b.cameras, b.cost_yuan) == (
+            a.vehicle_gates, a.pedestrian_gates, a.cameras, a.cost_yuan)
+    assert at_once[0].vehicle_gates == 2 and at_once[2].pedestrian_gates == 2  # each road crosses in and out
+    assert at_once[1].new_fence_m == 0 and at_once[0].facade_m > 0  # a walled compound; a façade on the line
