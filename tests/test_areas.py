@@ -257,7 +257,7 @@ def test_an_arterial_across_an_irregular_street_always_cuts_it_in_two(corners, y
 def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
     """A big street is noded tile by tile; the faces must be exactly those of noding it whole,
     also where a road runs exactly along a tile edge."""
-    import zy_geo.enclosures as E
+    from zy_geo import enclosures as enclosures_module
     from shapely.geometry import Polygon
 
     rng = np.random.default_rng(7)
@@ -269,7 +269,7 @@ def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
     streets = gpd.GeoDataFrame({"street": ["甲街道"]}, geometry=[poly], crs=CRS)
     roads = gpd.GeoDataFrame({"road_class": ["arterial"] * len(lines)}, geometry=lines, crs=CRS)
     whole = enclosures(streets, roads=roads)
-    monkeypatch.setattr(E, "TILE_LINES", 5)
+    monkeypatch.setattr(enclosures_module, "TILE_LINES", 5)
     tiled = enclosures(streets, roads=roads)
     assert len(whole) > 40
     assert len(tiled) == len(whole)
@@ -303,5 +303,7 @@ def test_pricing_many_areas_at_once_equals_pricing_each():
             (a.perimeter_m, a.existing_wall_m, a.facade_m, a.new_fence_m))
         assert (b.vehicle_gates, b.pedestrian_gates, b.cameras, b.cost_yuan) == (
             a.vehicle_gates, a.pedestrian_gates, a.cameras, a.cost_yuan)
-    assert at_once[0].vehicle_gates == 2 and at_once[2].pedestrian_gates == 2  # each road crosses in and out
-    assert at_once[1].new_fence_m == 0 and at_once[0].facade_m > 0  # a walled compound; a façade on the line
+    assert at_once[0].vehicle_gates == 2  # each road crosses in and out
+    assert at_once[2].pedestrian_gates == 2
+    assert at_once[1].new_fence_m == 0  # a walled compound
+    assert at_once[0].facade_m > 0  # a façade on the fence line
