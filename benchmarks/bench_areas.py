@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "outputs" / "bench"
 SEED = 2023
 MAXP_LIMIT_UNITS = 100_000  # max-p runs per connected component; raise/lower to include/skip sizes
-MAXP_DEFAULT_LIMIT_UNITS = 200  # spopt's defaults (999 constructions, 10 annealing passes): 70 s for 52 units
+MAXP_DEFAULT_LIMIT_UNITS = 500  # spopt defaults (999 constructions, 10 annealing passes): 70 s for 52 units, 11 min for 402
 METHODS = ("zy_geo", "zy_geo_no_hh_max", "dbscan", "maxp", "maxp_default")
 TIMEOUT_S = 1200
 
