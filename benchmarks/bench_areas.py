@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "outputs" / "bench"
 SEED = 2023
 MAXP_LIMIT_UNITS = 100_000  # max-p runs per connected component; raise/lower to include/skip sizes
-MAXP_DEFAULT_LIMIT_UNITS = 500  # spopt defaults (999 constructions, 10 annealing passes): 70 s for 52 units, 11 min for 402
+# spopt defaults (999 constructions, 10 annealing passes): 70 s for 52 units, 11 min for 402
+MAXP_DEFAULT_LIMIT_UNITS = 500
 METHODS = ("zy_geo", "zy_geo_no_hh_max", "dbscan", "maxp", "maxp_default")
 TIMEOUT_S = 1200
 
@@ -162,7 +163,7 @@ def _maxp(units, p, *, constructions: int = 10, annealing: int = 1) -> np.ndarra
     return labels
 
 
-def _zy(layers, p) -> tuple[np.ndarray, pd.DataFrame]:
+def _zy(layers, p):
     from zy_geo.areas import propose_areas
 
     r = propose_areas(layers["compounds"], streets=layers["streets"], buildings=layers.get("buildings"),
@@ -268,7 +269,7 @@ def run_one(method: str, scale: float, repeat: int = 1) -> dict:
     viable = (hh >= p.min_households) & ((hh <= p.max_households) | (size == 1)) & (n_enc == 1) & (n_street == 1)
     total_hh = int(units["households"].sum())
     price = _Pricer(layers, units, enc, p, anchors)
-    members = {lab: np.flatnonzero(labels == lab) for lab in hh.index}
+    members = {lab: df.index.to_numpy()[pos] for lab, pos in sorted(grp.indices.items())}  # units of each group
     v_labels = list(viable[viable].index)
     v_priced = price.price([price.units(members[lab]) for lab in v_labels])
     fence = sum(e.new_fence_m for e in v_priced)

@@ -164,7 +164,7 @@ def area_boundaries(
         hull[need] = h
     out = shapely.buffer(hull, pad_m, join_style="mitre")
     if within is not None:
-        w = np.flatnonzero(np.array([x is not None for x in within], dtype=bool))
+        w = np.flatnonzero(~shapely.is_missing(np.asarray(within, dtype=object)))
         if len(w):
             clipped, found = _largest_polygon(shapely.intersection(out[w], np.asarray(within, dtype=object)[w]))
             w, clipped = w[found], clipped[found]
@@ -224,11 +224,11 @@ class Surroundings:
 
     def __init__(self, buildings: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None,
                  crossable: Sequence[str] | set[str]):
-        self.buildings = (np.asarray(buildings.geometry.values, dtype=object)
-                          if buildings is not None and len(buildings) else np.array([], dtype=object))
+        footprints = (np.asarray(buildings.geometry.values, dtype=object)
+                      if buildings is not None and len(buildings) else np.array([], dtype=object))
         if roads is not None and len(roads) and "road_class" in roads.columns:
             roads = roads[roads["road_class"].isin(set(crossable))]
-        self._set(self.buildings, RoadSet.of(roads))
+        self._set(footprints, RoadSet.of(roads))
 
     def _set(self, buildings: np.ndarray, roads: RoadSet | None) -> None:
         self.buildings = buildings
@@ -259,19 +259,6 @@ class Surroundings:
         return b, RoadSet(self.roads.geoms[hit], self.roads.classes[hit])
 
 
-def _length_near(line: shapely.Geometry, zone: shapely.Geometry | None) -> float:
-    if zone is None:
-        return 0.0
-    return float(shapely.length(shapely.intersection(line, zone)))
-
-
-def _zone(targets: np.ndarray, tolerance_m: float) -> shapely.Geometry | None:
-    """The band within ``tolerance_m`` of the target lines (``None`` when there are none)."""
-    if len(targets) == 0:
-        return None
-    return shapely.union_all(shapely.buffer(targets, tolerance_m))
-
-
 def _crossings(points: np.ndarray, merge_m: float) -> int:
     """Number of crossing clusters: points closer than ``merge_m`` (chained) count once."""
     k = len(points)
@@ -299,20 +286,9 @@ def count_gates(boundary: shapely.Geometry, roads: gpd.GeoDataFrame | RoadSet | 
     roads = RoadSet.of(roads)
     if roads is None:
         return 0, 0
-    ring = shapely.get_exterior_ring(boundary)
-    shapely.prepare(ring)
-    hit = shapely.intersects(ring, roads.geoms)
-    out = []
-    for group in (VEHICLE_ROADS, PEDESTRIAN_ROADS):
-        idx = hit & np.isin(roads.classes, group)
-        if not idx.any():
-            out.append(0)
-            continue
-        pts = shapely.get_parts(shapely.intersection(ring, roads.geoms[idx]))
-        pts = pts[~shapely.is_empty(pts)]
-        # overlapping stretches count as one crossing each; crossings closer than GATE_MERGE_M as one
-        out.append(_crossings(shapely.get_coordinates(shapely.centroid(pts)), GATE_MERGE_M))
-    return out[0], out[1]
+    vehicle, pedestrian = _gates(shapely.get_exterior_ring(np.array([boundary], dtype=object)), roads,
+                                 shapely.STRtree(roads.geoms), 1)
+    return int(vehicle[0]), int(pedestrian[0])
 
 
 def enclose(
@@ -379,9 +355,9 @@ def _per_group(lines: np.ndarray, group: np.ndarray, tol: float, n: int) -> np.n
 
 def _band_length(rings: np.ndarray, zone: np.ndarray) -> np.ndarray:
     out = np.zeros(len(rings))
-    has = np.array([z is not None for z in zone], dtype=bool)
+    has = ~shapely.is_missing(zone)
     if has.any():
-        out[has] = shapely.length(shapely.intersection(rings[has], zone[has].astype(object)))
+        out[has] = shapely.length(shapely.intersection(rings[has], zone[has]))
     return out
 
 
@@ -434,9 +410,9 @@ def enclose_many(
     if around is not None and around._b_tree is not None:
         gi, bi = around._b_tree.query(rings, predicate="dwithin", distance=tol)
         if len(gi):
-            has_wall = np.array([z is not None for z in walls], dtype=bool)
+            has_wall = ~shapely.is_missing(walls)
             rest = rings.copy()
-            rest[has_wall] = shapely.difference(rings[has_wall], walls[has_wall].astype(object))
+            rest[has_wall] = shapely.difference(rings[has_wall], walls[has_wall])
             fac = _per_group(shapely.boundary(around.buildings[bi]), gi, tol, n)
             facade = _band_length(rest, fac)
     if around is not None and around._r_tree is not None:
@@ -462,9 +438,9 @@ def enclose_many(
 
 def _gates(rings: np.ndarray, roads: RoadSet, tree: shapely.STRtree, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Vehicle and pedestrian gates of each ring (see :func:`count_gates`)."""
-    counts = {}
+    counts = []
     gi, ri = tree.query(rings, predicate="intersects")
-    for name, group in (("v", VEHICLE_ROADS), ("p", PEDESTRIAN_ROADS)):
+    for group in (VEHICLE_ROADS, PEDESTRIAN_ROADS):
         c = np.zeros(n, dtype=np.int64)
         sel = np.isin(roads.classes[ri], group)
         if sel.any():
@@ -479,5 +455,5 @@ def _gates(rings: np.ndarray, roads: RoadSet, tree: shapely.STRtree, n: int) -> 
             c[uniq[size == 1]] = 1
             for u, s0, k in zip(uniq[size > 1], start[size > 1], size[size > 1], strict=True):
                 c[u] = _crossings(xy[s0:s0 + k], GATE_MERGE_M)
-        counts[name] = c
-    return counts["v"], counts["p"]
+        counts.append(c)
+    return counts[0], counts[1]
