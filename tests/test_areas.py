@@ -101,6 +101,59 @@ def test_group_over_household_maximum_is_split():
     _partition_ok(r, c)
 
 
+def test_exact_partition_covers_what_nearest_first_strands():
+    # A (100 households), B (40), C (40) in a row, A–B 10 m apart, B–C 12 m; at most 150 per area.
+    # Nearest first pairs A+B (140) and strands C (40, too small); A alone + B+C (80) covers everyone.
+    c = _compounds([(0, 0, 60, 60), (70, 0, 100, 30), (112, 0, 142, 30)], [100, 40, 40])
+    kw = {"streets": _streets((-100, -100, 400, 200))}
+    limits = {"max_households": 150, "min_households": 80, "respect_cost_cap": False}
+    exact = propose_areas(c, **kw, params=ProposalParams(**limits))
+    greedy = propose_areas(c, **kw, params=ProposalParams(**limits, exact_max_units=0))
+    assert sorted(map(tuple, exact.areas["unit_ids"])) == [("c0",), ("c1", "c2")]
+    assert exact.remainders.empty
+    assert greedy.areas["unit_ids"].tolist() == [["c0", "c1"]]
+    assert greedy.remainders["unit_id"].tolist() == ["c2"]
+    _partition_ok(exact, c)
+
+
+def test_coverage_weight_zero_leaves_out_a_neighbour_that_costs_more_fence_to_join():
+    # a 10-household building 50 m from a 100-household compound: bridging the gap needs more fence
+    # than enclosing the building on its own
+    c = _compounds([(0, 0, 60, 60), (110, 0, 120, 10)], [100, 10])
+    kw = {"streets": _streets((-100, -100, 400, 200))}
+    joined = propose_areas(c, **kw)
+    assert joined.areas["unit_ids"].tolist() == [["c0", "c1"]]
+    fence_first = propose_areas(c, **kw, params=ProposalParams(coverage_weight_m=0))
+    assert fence_first.areas["unit_ids"].tolist() == [["c0"]]
+    reason = fence_first.remainders.set_index("unit_id").loc["c1", "reason"]
+    assert "围挡多于单独围合" in reason
+    alone = enclose([c.geometry.iloc[1]], walled=[False], settings=Settings()).new_fence_m
+    assert joined.areas["new_fence_m"].iloc[0] > fence_first.areas["new_fence_m"].iloc[0] + alone
+
+
+def _objective(r):
+    """(households in areas, new fence of the areas + of every remainder enclosed alone)."""
+    enc = r.enclosures.set_index("enclosure_id").geometry
+    rem = r.remainders
+    alone = sum(enclose([g], walled=[w], settings=Settings(), within=enc.get(e)).new_fence_m
+                for g, w, e in zip(rem.geometry, rem["walled"], rem["enclosure_id"], strict=True))
+    return int(r.areas["households"].sum()), float(r.areas["new_fence_m"].sum() + alone)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.floats(0, 400), st.floats(0, 400), st.integers(5, 150)), min_size=2, max_size=9),
+       st.integers(100, 300))
+def test_exact_partition_is_never_worse_than_nearest_first(spec, max_hh):
+    c = _compounds([(x, y, x + 25, y + 25) for x, y, _ in spec], [h for *_, h in spec])
+    kw = {"streets": _streets((-50, -50, 500, 500))}
+    limits = {"max_households": max_hh, "min_households": 80, "respect_cost_cap": False}
+    covered_e, fence_e = _objective(propose_areas(c, **kw, params=ProposalParams(**limits)))
+    covered_g, fence_g = _objective(propose_areas(c, **kw, params=ProposalParams(**limits, exact_max_units=0)))
+    assert covered_e >= covered_g
+    if covered_e == covered_g:
+        assert fence_e <= fence_g + 0.5  # areas' figures are rounded to 0.1 m
+
+
 def test_isolated_building_is_flagged_with_reason():
     c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (1000, 1000, 1012, 1030)], [70, 70, 12])
     r = propose_areas(c, streets=_streets((-100, -100, 1200, 1200)))

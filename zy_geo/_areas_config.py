@@ -18,6 +18,7 @@ A proposal config is a reproducible script of a merger proposal::
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +52,22 @@ class ProposalParams:
         Concave-hull tightness of area boundaries (0 tightest, 1 convex).
     respect_cost_cap : bool
         Refuse merges that would push an area over the subsidy cap when both parts are under it.
+    exact_max_units : int
+        Clusters of up to this many units (linked within ``max_gap_m`` in one enclosure) are partitioned
+        exactly: the most households in viable areas, then the least new fence. Larger clusters are
+        grouped greedily (nearest first). At most 12; 0 groups everything greedily.
+    coverage_weight_m : float
+        Metres of new fence worth building to bring one more household into a viable area, in the
+        exact partition. ``inf`` (default): coverage first, fence decides between groupings that cover
+        the same households. ``0``: least new fence; a small unit that costs more fence to join than to
+        enclose on its own is left as a remainder (with that reason).
 
     Notes
     -----
     Two groups that could each support a service (≥ ``min_households``) are merged only when
     enclosing them together needs no more new fence than enclosing them apart; smaller groups
-    merge whenever the limits allow, since they cannot stand alone.
+    merge whenever the limits allow, since they cannot stand alone. The exact partition of a small
+    cluster follows the same priorities; with the cost cap off it is never worse than the greedy one.
     """
 
     max_gap_m: float = 60.0
@@ -68,6 +79,8 @@ class ProposalParams:
     orphan_gap_m: float = 25.0
     hull_ratio: float = 0.35
     respect_cost_cap: bool = True
+    exact_max_units: int = 10
+    coverage_weight_m: float = math.inf
 
     def __post_init__(self) -> None:
         if self.min_households > self.max_households:
@@ -77,7 +90,11 @@ class ProposalParams:
         if "arterial" in self.crossable:
             msg = "arterial roads can never be crossed by a management area; remove 'arterial' from crossable."
             raise InputError(msg)
-        for name in ("max_gap_m", "max_extent_m", "orphan_gap_m"):
+        if not 0 <= self.exact_max_units <= 12:
+            msg = (f"exact_max_units must be between 0 and 12, found {self.exact_max_units} "
+                   "(the exact partition grows as 3**n with the cluster size).")
+            raise InputError(msg)
+        for name in ("max_gap_m", "max_extent_m", "orphan_gap_m", "coverage_weight_m"):
             if getattr(self, name) < 0:
                 msg = f"{name} must be ≥ 0, found {getattr(self, name)}."
                 raise InputError(msg)

@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
 from ._areas_config import ProposalParams
+from ._areas_exact import EXACT_LIMIT, partition_exactly
 from .fencing import Surroundings, enclose_many
 from .settings import Settings
 
@@ -21,6 +25,7 @@ REASONS_ZH = {
     "proximity": "附近再无可合并单元",
     "fence": "合并反而增加围挡",
 }
+_LIMITS = ("max_households", "max_extent", "cost_cap")
 
 
 class _Clusters:
@@ -143,8 +148,52 @@ def solve(
     walled_m = np.where(cand["walled"].to_numpy(dtype=bool), shapely.length(shapely.boundary(geoms)), 0.0)
     cl = _Clusters(hh, bounds, hulls, walled_m)
     cap = settings.subsidy_cap_yuan
+    enc_of = cand["enclosure_id"].to_numpy(dtype=object)
+    walled = cand["walled"].to_numpy(dtype=bool)
+    uid = cand["unit_id"].to_numpy(dtype=object)
+    enc_geom = dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True))
+    crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
+    around = Surroundings(buildings, roads, crossable)
 
-    for e in _edges(cand, gap).itertuples(index=False):
+    def price(groups: list[np.ndarray]) -> list:
+        """Exact enclosure of each group of unit positions (one vectorised pass)."""
+        flat = np.concatenate(groups) if groups else np.zeros(0, dtype=np.intp)
+        group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        within = np.array([enc_geom.get(enc_of[g[0]]) if enc_of[g[0]] else None for g in groups], dtype=object)
+        return enclose_many(geoms[flat], group_of, walled=walled[flat], settings=settings, within=within,
+                            around=around, hull_ratio=np.array([p_of[g[0]].hull_ratio for g in groups]))
+
+    edges = _edges(cand, gap)
+    # clusters: units linked within the gap in one enclosure; small ones are partitioned exactly
+    link = coo_matrix((np.ones(len(edges)), (edges["i"].to_numpy(), edges["j"].to_numpy())), shape=(n, n))
+    comp = connected_components(link, directed=False)[1] if n else np.zeros(0, dtype=np.int64)
+    size = np.bincount(comp, minlength=n)[comp]
+    limit = np.array([min(p.exact_max_units, EXACT_LIMIT) for p in p_of], dtype=np.int64)
+    exact = (size >= 2) & (size <= limit)
+    clusters = []
+    if exact.any():
+        order = np.lexsort((uid[exact].astype(str), comp[exact]))
+        pos = np.flatnonzero(exact)[order]
+        clusters = np.split(pos, np.flatnonzero(np.diff(comp[pos])) + 1)
+
+    priced_by_members: dict[tuple[int, ...], object] = {}  # candidates priced once, reused for the areas
+
+    def figures(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        priced = price(groups)
+        priced_by_members.update(zip((tuple(sorted(g.tolist())) for g in groups), priced, strict=True))
+        return np.array([e.new_fence_m for e in priced]), np.array([e.cost_yuan for e in priced])
+
+    in_exact = exact[edges["i"].to_numpy()] if len(edges) else np.zeros(0, dtype=bool)
+    for members, reasons in partition_exactly(
+            clusters, (edges["i"].to_numpy()[in_exact], edges["j"].to_numpy()[in_exact]), hh=hh, bounds=bounds,
+            params=[p_of[c[0]] for c in clusters], price=figures, cap=cap):
+        root = cl.find(int(members[0]))
+        for m in members[1:]:
+            root = cl.union(root, cl.find(int(m)), None)
+        if reasons:
+            cl.refused.setdefault(root, set()).update(reasons)
+
+    for e in edges[~in_exact].itertuples(index=False):
         a, b = cl.find(e.i), cl.find(e.j)
         if a == b:
             continue
@@ -158,17 +207,17 @@ def solve(
             cl.refuse(a, b, "max_extent")
             continue
         pts, perim = _hull(np.vstack([cl.hulls[a], cl.hulls[b]]))
-        walled = cl.walled_m[a] + cl.walled_m[b]
+        walled_ab = cl.walled_m[a] + cl.walled_m[b]
         both_viable = cl.hh[a] >= p.min_households and cl.hh[b] >= p.min_households
         if both_viable:
             # two parts that could each be an area merge only if that needs no more new fence
             # (same households, so fence per household falls or stays)
             pa, pb = _hull(cl.hulls[a])[1], _hull(cl.hulls[b])[1]
-            if _fence_estimate(perim, walled) > _fence_estimate(pa, cl.walled_m[a]) + _fence_estimate(
+            if _fence_estimate(perim, walled_ab) > _fence_estimate(pa, cl.walled_m[a]) + _fence_estimate(
                     pb, cl.walled_m[b]):
                 cl.refuse(a, b, "fence")
                 continue
-            if p.respect_cost_cap and _estimate_cost(perim, walled, settings) > cap and \
+            if p.respect_cost_cap and _estimate_cost(perim, walled_ab, settings) > cap and \
                     _estimate_cost(pa, cl.walled_m[a], settings) <= cap and \
                     _estimate_cost(pb, cl.walled_m[b], settings) <= cap:
                 cl.refuse(a, b, "cost_cap")
@@ -185,9 +234,6 @@ def solve(
     viable_root = {r: cl.hh[r] >= min_hh[r] for r in np.unique(roots)}
 
     # plain arrays for the per-group loops below (no pandas lookups inside them)
-    enc_of = cand["enclosure_id"].to_numpy(dtype=object)
-    uid = cand["unit_id"].to_numpy(dtype=object)
-    walled = cand["walled"].to_numpy(dtype=bool)
     street_of = cand["street"].to_numpy(dtype=object)
     code_of = cand["street_code"].to_numpy(dtype=object) if "street_code" in cand.columns else street_of
     body_of = cand["body"].to_numpy(dtype=object) if "body" in cand.columns else np.full(n, None, dtype=object)
@@ -213,22 +259,17 @@ def solve(
             absorbed_by = dict(zip(best["r"].tolist(), best["a"].tolist(), strict=True))
 
     # price every viable group exactly
-    enc_geom = dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True))
-    crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
-    around = Surroundings(buildings, roads, crossable)
-
     area_rows, area_geoms = [], []
     area_of_root: dict[int, str] = {}
     viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: str(uid[r]))
     counters: dict[str, int] = {}
     # every viable group priced at once (vectorised)
     member_lists = [members_of[r] for r in viable]
-    flat = np.concatenate(member_lists) if member_lists else np.zeros(0, dtype=np.intp)
-    group_of = np.repeat(np.arange(len(viable)), [len(m) for m in member_lists])
-    priced = enclose_many(geoms[flat], group_of, walled=walled[flat], settings=settings,
-                          within=np.array([enc_geom.get(enc_of[r]) if enc_of[r] else None for r in viable],
-                                          dtype=object),
-                          around=around, hull_ratio=np.array([p_of[r].hull_ratio for r in viable]))
+    keys = [tuple(sorted(m.tolist())) for m in member_lists]
+    todo = [k for k, key in enumerate(keys) if key not in priced_by_members]
+    priced = [priced_by_members.get(key) for key in keys]
+    for k, e in zip(todo, price([member_lists[k] for k in todo]), strict=True):
+        priced[k] = e
     for r, members, enc in zip(viable, member_lists, priced, strict=True):
         encl_id = enc_of[r]
         street, code = street_of[r], code_of[r]
@@ -322,8 +363,13 @@ def _remainder_reason(enclosure_id: str, nbrs: _Neighbours, i: int, r: int, cl: 
         return f"{small}；{p.max_gap_m:g} 米内的单元 {uid}（{d:.0f} 米）被河流/铁路/主干路/街道界线隔开"
     refused = cl.refused.get(r, set())
     if refused:
-        why = "、".join(REASONS_ZH[x] for x in sorted(refused))
-        return f"{small}；与相邻单元合并会超出{why}"
+        parts = []
+        limits = [REASONS_ZH[x] for x in sorted(refused) if x in _LIMITS]
+        if limits:
+            parts.append("与相邻单元合并会超出" + "、".join(limits))
+        if "fence" in refused:
+            parts.append("与相邻单元合并所需新建围挡多于单独围合")
+        return f"{small}；" + "；".join(parts)
     if hh > p.absorb_max_households:
         return f"{small}；超过扩围上限 {p.absorb_max_households} 户，无法并入相邻已管理小区"
     return f"{small}；周边无可合并单元或已管理小区"

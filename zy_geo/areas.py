@@ -7,12 +7,18 @@ household, extent and cost limits, prices the enclosure of each group (:mod:`zy_
 lets managed compounds absorb a small leftover neighbour (扩围), and flags what remains with
 the reason. Every unmanaged household ends in exactly one outcome.
 
-The grouping is a constrained single-linkage (Kruskal) pass: candidate pairs closer than
-``max_gap_m`` and inside one enclosure are merged nearest first, a merge is refused when it
-would exceed ``max_households`` or ``max_extent_m``; when both parts could stand alone, it is
-also refused if it needs more new fence than enclosing them apart, or (``respect_cost_cap``)
-if it pushes an area over the subsidy cap while both parts are under it. Refusals are remembered to explain which
-constraint bound. Ties break on unit ids, so results are deterministic.
+Units linked within ``max_gap_m`` inside one enclosure form clusters. A cluster of up to
+``exact_max_units`` units (all of them in the sample city) is partitioned exactly: of all groupings
+into connected groups within ``max_households`` and ``max_extent_m``, the one that puts the most
+households into viable areas and, among those, needs the least new fence, every candidate group
+priced as the reported areas are (``coverage_weight_m`` trades the two instead); with
+``respect_cost_cap`` a group over the subsidy cap is not used when it splits into two viable groups
+under it. Larger clusters fall back to a constrained single-linkage (Kruskal) pass: pairs are merged
+nearest first, a merge is refused when it would exceed ``max_households`` or ``max_extent_m``; when
+both parts could stand alone, it is also refused if it needs more new fence than enclosing them
+apart, or (``respect_cost_cap``) if it pushes an area over the cap while both parts are under it.
+What kept neighbouring groups apart is recorded to explain which constraint bound. Ties break on
+unit ids, so results are deterministic.
 """
 
 from __future__ import annotations

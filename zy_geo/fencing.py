@@ -146,8 +146,18 @@ def area_boundaries(
     union = np.empty(n, dtype=object)
     single = counts == 1
     union[single] = geoms[order[starts[single]]]
-    for g in np.flatnonzero(~single):
-        union[g] = shapely.union_all(geoms[order[starts[g]:starts[g] + counts[g]]])
+    if (~single).any():
+        # members of a group as one multipolygon, repaired into their union (one vectorised call)
+        parts, of = shapely.get_parts(geoms, return_index=True)
+        g = group_of[of]
+        keep = ~single[g] & (shapely.get_type_id(parts) == 3)
+        by = np.argsort(g[keep], kind="stable")
+        uniq, inv = np.unique(g[keep][by], return_inverse=True)
+        if len(uniq):
+            multi = shapely.multipolygons(parts[keep][by], indices=inv)
+            union[uniq] = shapely.make_valid(multi, method="structure")
+        for k in np.flatnonzero(~single & shapely.is_missing(union)):  # groups without polygon members
+            union[k] = shapely.union_all(geoms[order[starts[k]:starts[k] + counts[k]]])
     ratio = np.broadcast_to(np.asarray(hull_ratio, dtype=float), (n,))
     hull = union.copy()
     need = ~(single & (shapely.get_type_id(union) == 3))
