@@ -4,11 +4,14 @@ All methods run on the *same units* (unmanaged compounds + orphan-building group
 city) in the same run, each in its own subprocess so peak memory is per method; each method is
 timed ``--repeat`` times (default 3) and the fastest run is reported (the machine is shared).
 
-Methods: ``zy_geo`` (the proposal, enclosures and exact pricing included); ``zy_geo_no_hh_max``
-(the same without the household maximum: what that planning rule costs in fence); ``dbscan``
-(scikit-learn, same 60 m distance, ``min_samples=1``); ``maxp`` (spopt max-p, same household floor,
-per connected component, 10 constructions and 1 annealing pass); ``maxp_default`` (the same with
-spopt's own defaults: 999 constructions, 10 annealing passes; small sizes only).
+Methods: ``zy_geo`` (the proposal, enclosures and exact pricing included); ``zy_geo_fence_first``
+(the same with ``coverage_weight_m=0``: least new fence rather than most households covered);
+``zy_geo_no_hh_max`` (without the household maximum: what that planning rule costs in fence);
+``dbscan`` (scikit-learn, same 60 m distance, ``min_samples=1``); ``dbscan_rules`` (the same clusters
+made to keep the rules: split at barriers and street lines, groups over the household maximum halved
+along their long axis until they fit); ``maxp`` (spopt max-p, same household floor, per connected
+component, 10 constructions and 1 annealing pass); ``maxp_default`` (the same with spopt's own
+defaults: 999 constructions, 10 annealing passes; small sizes only).
 
 Every grouping is scored by the same evaluator and priced by the same function
 (``zy_geo.fencing.enclose_many`` with the group's enclosure, crossable roads and building façades):
@@ -18,8 +21,8 @@ Every grouping is scored by the same evaluator and priced by the same function
   one enclosure, one street);
 * new fence per household over viable areas, and areas over the 50,000-yuan cap;
 * new fence per household to enclose *every* unmanaged household: each group split at barriers and
-  street lines (a fence cannot cross them), every leftover unit alone, absorbed units as an
-  extension of their managed neighbour.
+  street lines (a fence cannot cross them), every leftover unit alone, absorbed units the cheaper
+  way: the managed neighbour's fence moved out around them, or their own.
 
 Run (writes a section into benchmarks/RESULTS.md)::
 
@@ -48,7 +51,7 @@ SEED = 2023
 MAXP_LIMIT_UNITS = 100_000  # max-p runs per connected component; raise/lower to include/skip sizes
 # spopt defaults (999 constructions, 10 annealing passes): 70 s for 52 units, 11 min for 402
 MAXP_DEFAULT_LIMIT_UNITS = 500
-METHODS = ("zy_geo", "zy_geo_no_hh_max", "dbscan", "maxp", "maxp_default")
+METHODS = ("zy_geo", "zy_geo_fence_first", "zy_geo_no_hh_max", "dbscan", "dbscan_rules", "maxp", "maxp_default")
 TIMEOUT_S = 1200
 
 
@@ -90,6 +93,38 @@ def _dbscan(units, p) -> np.ndarray:
     d = shapely.distance(g[i], g[j])
     graph = coo_matrix((d + 1e-9, (i, j)), shape=(len(g), len(g))).tocsr()
     return DBSCAN(eps=p.max_gap_m + 1e-6, min_samples=1, metric="precomputed").fit_predict(graph)
+
+
+def _dbscan_rules(units, p) -> np.ndarray:
+    """DBSCAN clusters made to keep the planning rules: one group per enclosure (barriers and street
+    lines split it), and a group over ``max_households`` halved along its long axis (by households)
+    until every part fits or is one unit."""
+    import shapely
+
+    labels = _dbscan(units, p)
+    hh = units["households"].to_numpy()
+    xy = shapely.get_coordinates(shapely.centroid(units.geometry.values))
+    enc = units["enclosure_id"].astype(str).to_numpy()
+    out = np.full(len(units), -1)
+    nxt = 0
+
+    def halve(idx):
+        if hh[idx].sum() <= p.max_households or len(idx) == 1:
+            return [idx]
+        c = xy[idx] - xy[idx].mean(axis=0)
+        axis = np.linalg.svd(c, full_matrices=False)[2][0]
+        order = idx[np.argsort(c @ axis, kind="stable")]
+        cum = np.cumsum(hh[order])
+        k = min(max(int(np.searchsorted(cum, cum[-1] / 2)), 1), len(order) - 1)
+        return halve(order[:k]) + halve(order[k:])
+
+    for lab in np.unique(labels):
+        idx = np.flatnonzero(labels == lab)
+        for e in sorted(set(enc[idx])):
+            for part in halve(idx[enc[idx] == e]):
+                out[part] = nxt
+                nxt += 1
+    return out
 
 
 def _patch_spopt_sa_loop() -> None:
@@ -227,7 +262,7 @@ class _Pricer:
 def run_one(method: str, scale: float, repeat: int = 1) -> dict:
     """Run one method on one scale (in this process; the fastest of ``repeat`` runs) and score it."""
     layers, units, enc, p, anchors = _units(scale)
-    if method == "dbscan":
+    if method.startswith("dbscan"):
         import sklearn.cluster  # noqa: F401  (import outside the timed region)
     elif method.startswith("maxp"):
         import spopt.region  # noqa: F401
@@ -237,13 +272,17 @@ def run_one(method: str, scale: float, repeat: int = 1) -> dict:
         t0 = time.perf_counter()
         if method == "dbscan":
             labels = _dbscan(units, p)
+        elif method == "dbscan_rules":
+            labels = _dbscan_rules(units, p)
         elif method == "maxp":
             labels = _maxp(units, p)
         elif method == "maxp_default":  # spopt's own defaults: 999 constructions, 10 annealing passes
             labels = _maxp(units, p, constructions=999, annealing=10)
         else:
-            # ablation: the same proposal without the household maximum (what that planning rule costs)
-            res = _zy(layers, p if method == "zy_geo" else dataclasses.replace(p, max_households=10**9))
+            # variants: least fence instead of most coverage; no household maximum (what that rule costs)
+            variant = {"zy_geo": {}, "zy_geo_fence_first": {"coverage_weight_m": 0.0},
+                       "zy_geo_no_hh_max": {"max_households": 10**9}}[method]
+            res = _zy(layers, dataclasses.replace(p, **variant))
         times.append(time.perf_counter() - t0)
     elapsed = min(times)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before scoring
@@ -282,10 +321,13 @@ def run_one(method: str, scale: float, repeat: int = 1) -> dict:
     taken = set(absorbed.index)
     groups += [price.units(np.array([k])) for k in np.flatnonzero(labels < 0) if k not in taken]
     fence_all = sum(e.new_fence_m for e in price.price(groups))
+    # absorbed units: the cheaper of moving the neighbour's fence out around them and their own fence
     ext = [price.extension(a, np.asarray(g.index)) for a, g in absorbed.groupby(absorbed)]
     grown = price.price([x for x, _ in ext])
-    alone = price.price([y for _, y in ext])
-    fence_all += sum(max(g.new_fence_m - a.new_fence_m, 0.0) for g, a in zip(grown, alone, strict=True))
+    anchor = price.price([y for _, y in ext])
+    own = price.price([price.units(np.asarray(g.index)) for _, g in absorbed.groupby(absorbed)])
+    fence_all += sum(min(max(g.new_fence_m - a.new_fence_m, 0.0), o.new_fence_m)
+                     for g, a, o in zip(grown, anchor, own, strict=True))
     return {
         "method": method, "scale": scale, "units": len(units), "seconds": round(elapsed, 3),
         "runs": repeat,

@@ -166,11 +166,27 @@ def test_isolated_building_is_flagged_with_reason():
 
 
 def test_small_neighbour_absorbed_by_managed_compound():
-    c = _compounds([(0, 0, 100, 100), (110, 0, 130, 30)], [400, 20], mode=["professional", "none"],
+    # a strip of houses along the managed compound's east wall, 10 m away
+    c = _compounds([(0, 0, 100, 100), (110, 0, 125, 100)], [400, 20], mode=["professional", "none"],
                    walled=[True, False])
     r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
     assert r.members.set_index("unit_id").loc["c1", "absorbed_by"] == "c0"
     assert r.members["outcome"].tolist() == ["absorbed"]
+    # moving the compound's fence out around the strip (north, east, south: ~160 m) needs less new
+    # fence than enclosing the strip on its own (~250 m)
+    m = r.members.iloc[0]
+    own = enclose([c.geometry.iloc[1]], walled=[False], settings=Settings()).new_fence_m
+    assert m["absorb_how"] == "extend"
+    assert 0 < m["absorb_fence_m"] < own
+    assert "外扩已管理小区围挡" in m["reason"]
+
+
+def test_a_walled_neighbour_is_absorbed_inside_its_own_wall():
+    c = _compounds([(0, 0, 100, 100), (150, 0, 170, 30)], [400, 20], mode=["professional", "none"],
+                   walled=[True, True])
+    m = propose_areas(c, streets=_streets((-100, -100, 500, 500))).members.iloc[0]
+    assert m["outcome"] == "absorbed"
+    assert (m["absorb_how"], m["absorb_fence_m"]) == ("own", 0)
 
 
 def test_orphan_buildings_become_units():

@@ -26,6 +26,43 @@ REASONS_ZH = {
     "fence": "合并反而增加围挡",
 }
 _LIMITS = ("max_households", "max_extent", "cost_cap")
+#: How an absorbed group is enclosed: the managed neighbour's fence moved out around it, or its own.
+ABSORB_HOW_ZH = {"extend": "外扩已管理小区围挡", "own": "保留自身围合、纳入其管理"}
+
+
+def _absorption_fence(
+    absorbed_by: dict[int, str], members_of: dict[int, np.ndarray], anchors: gpd.GeoDataFrame,
+    geoms: np.ndarray, walled: np.ndarray, enc_of: np.ndarray, enc_geom: dict, around: Surroundings,
+    settings: Settings, p_of: list[ProposalParams],
+) -> dict[int, tuple[float, str]]:
+    """New fence to bring each absorbed group in, the cheaper way (extend the neighbour's fence, or
+    enclose the group on its own), priced like the areas (one vectorised pass)."""
+    if not absorbed_by:
+        return {}
+    roots = sorted(absorbed_by)
+    a_row = dict(zip(anchors["unit_id"].astype(str), range(len(anchors)), strict=True))
+    a_geoms = anchors.geometry.to_numpy()
+    a_walled = anchors["walled"].to_numpy(dtype=bool)
+    g_list, w_list, of = [], [], []
+    for k, r in enumerate(roots):
+        a = a_row[absorbed_by[r]]
+        m = members_of[r]
+        # three groups per absorption: anchor + group, the anchor alone, the group alone
+        for j, (g, w) in enumerate(((np.concatenate([[a_geoms[a]], geoms[m]]), np.concatenate([[a_walled[a]], walled[m]])),
+                                    (a_geoms[a:a + 1], a_walled[a:a + 1]), (geoms[m], walled[m]))):
+            g_list.append(g)
+            w_list.append(w)
+            of.append(np.full(len(g), 3 * k + j))
+    within = np.repeat(np.array([enc_geom.get(enc_of[r]) for r in roots], dtype=object), 3)
+    ratio = np.repeat([p_of[r].hull_ratio for r in roots], 3)
+    priced = enclose_many(np.concatenate(g_list), np.concatenate(of), walled=np.concatenate(w_list),
+                          settings=settings, within=within, around=around, hull_ratio=ratio)
+    out = {}
+    for k, r in enumerate(roots):
+        grown, anchor, own = priced[3 * k:3 * k + 3]
+        extend = max(grown.new_fence_m - anchor.new_fence_m, 0.0)
+        out[r] = (extend, "extend") if extend <= own.new_fence_m else (own.new_fence_m, "own")
+    return out
 
 
 class _Clusters:
@@ -257,6 +294,8 @@ def solve(
             hits = pd.DataFrame({"r": m_root[mi[ok]], "d": d[ok], "a": a_uid[ai[ok]].astype(str)})
             best = hits.sort_values(["r", "d", "a"], kind="mergesort").drop_duplicates("r")
             absorbed_by = dict(zip(best["r"].tolist(), best["a"].tolist(), strict=True))
+    absorb_fence = _absorption_fence(absorbed_by, members_of, anchors, geoms, walled, enc_of, enc_geom, around,
+                                     settings, p_of)
 
     # price every viable group exactly
     area_rows, area_geoms = [], []
@@ -315,7 +354,10 @@ def solve(
         if r in area_of_root:
             rows.append(("area", area_of_root[r], None, None, None))
         elif r in absorbed_by:
-            rows.append(("absorbed", None, absorbed_by[r], f"并入相邻已管理小区 {absorbed_by[r]}（扩围）", None))
+            fence_m, how = absorb_fence[r]
+            rows.append(("absorbed", None, absorbed_by[r],
+                         f"并入相邻已管理小区 {absorbed_by[r]}（扩围，{ABSORB_HOW_ZH[how]}，新建围挡约 {fence_m:.0f} 米）",
+                         None))
         else:
             rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i]),
                          "self_managed" if cl.hh[r] < 30 else "community_center"))
@@ -325,6 +367,8 @@ def solve(
     members_gdf = cand.drop(columns=["_root", "role"]).assign(
         outcome=outcome, area_id=area_id, absorbed_by=absorbed, reason=reason, suggested_mode=mode,
         group_households=[int(cl.hh[r]) for r in roots],
+        absorb_fence_m=[round(absorb_fence[r][0], 1) if r in absorb_fence else np.nan for r in roots],
+        absorb_how=[absorb_fence[r][1] if r in absorb_fence else None for r in roots],
     )
     remainders = members_gdf[members_gdf["outcome"] == "remainder"].reset_index(drop=True)
     return areas, members_gdf, remainders

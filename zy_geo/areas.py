@@ -8,7 +8,7 @@ lets managed compounds absorb a small leftover neighbour (扩围), and flags wha
 the reason. Every unmanaged household ends in exactly one outcome.
 
 Units linked within ``max_gap_m`` inside one enclosure form clusters. A cluster of up to
-``exact_max_units`` units (all of them in the sample city) is partitioned exactly: of all groupings
+``exact_max_units`` units (every cluster of the sample city up to scale 10) is partitioned exactly: of all groupings
 into connected groups within ``max_households`` and ``max_extent_m``, the one that puts the most
 households into viable areas and, among those, needs the least new fence, every candidate group
 priced as the reported areas are (``coverage_weight_m`` trades the two instead); with
@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._areas_config import ProposalParams
-from ._areas_solve import solve
+from ._areas_solve import ABSORB_HOW_ZH, solve
 from ._errors import InputError
 from .enclosures import assign_enclosure, enclosures
 from .settings import Settings
@@ -60,6 +60,7 @@ MEMBER_ZH = {
     "member_ids": "包含小区/楼栋", "street": "街道（镇）", "street_code": "街道代码", "body": "责任主体",
     "enclosure_id": "围合单元", "outcome": "去向", "area_id": "区域编号", "absorbed_by": "并入小区",
     "reason": "原因", "suggested_mode": "建议管理方式", "group_households": "所在组户数",
+    "absorb_fence_m": "扩围新建围挡（米，按组）", "absorb_how": "扩围方式",
 }
 
 
@@ -147,7 +148,8 @@ class ProposalResult:
             "汇总": self.summary().rename(columns=SUMMARY_ZH),
             "管理区域": _flat(self.areas.drop(columns="geometry")).rename(columns=AREA_ZH),
             "单元去向": _flat(self.members.drop(columns="geometry")).assign(
-                outcome=lambda d: d["outcome"].map(OUTCOMES)).rename(columns=MEMBER_ZH),
+                outcome=lambda d: d["outcome"].map(OUTCOMES),
+                absorb_how=lambda d: d["absorb_how"].map(ABSORB_HOW_ZH)).rename(columns=MEMBER_ZH),
             "待处理": _flat(self.remainders.drop(columns="geometry")).rename(columns=MEMBER_ZH),
         }
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
