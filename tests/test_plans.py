@@ -133,3 +133,21 @@ def test_cli_plan_on_the_sample(tmp_path):
                                    "--out", str(tmp_path / "plans")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "plans" / "funding_ledger.xlsx").exists() and "plans;" in res.output
+
+
+def test_index_says_how_an_absorbed_unit_is_enclosed(tmp_path):
+    compounds = gpd.GeoDataFrame({
+        "compound_id": ["m1", "s1"], "name": ["已管小区", "<b>小院</b>"], "street": ["莲花街道"] * 2,
+        "street_code": ["512002001"] * 2, "body": ["雁江区"] * 2, "community": ["红旗社区"] * 2,
+        "kind": ["enclosed", "open"], "mode": ["professional", "none"], "households": [400, 20],
+        "floor_area_m2": [30000.0, 1500.0], "walled": [True, True], "renovated": [False, False],
+        **{k: [True, False] for k in SIX},
+    }, geometry=[box(0, 0, 100, 100), box(150, 0, 170, 30)], crs=CRS)
+    streets = gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
+                               geometry=[box(-100, -100, 500, 500)], crs=CRS)
+    r = propose_areas(compounds, streets=streets)
+    ps = build_plans(r, compounds, tuoxi=gpd.GeoDataFrame(geometry=[box(-100, -100, 50, 500)], crs=CRS))
+    assert ps.absorbed["unit_id"].tolist() == ["s1"]
+    index = ps.write_documents(tmp_path, figures=False)["index"].read_text(encoding="utf-8")
+    # walled already: it keeps its own wall and comes under the neighbour's management, no new fence
+    assert "s1 → 并入 m1（保留自身围合、纳入其管理，新建围挡约 0 米，按组）" in index

@@ -24,7 +24,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from ._errors import InputError
-from .areas import ProposalResult
+from .areas import ABSORB_HOW_ZH, ProposalResult
 from .facilities import FacilityNeeds, facility_needs
 from .fencing import Surroundings
 from .funding import RULE_ZH, funding_split, funding_totals
@@ -116,8 +116,8 @@ class PlanSet:
             f"<td>{html.escape(p.mode_zh)}</td><td>{html.escape(p.deadline)}</td></tr>"
             for p in self.plans.itertuples()
         )
-        absorbed = "".join(f"<li>{html.escape(str(a.unit_id))} → 并入 {html.escape(str(a.absorbed_by))}</li>"
-                           for a in self.absorbed.itertuples())
+        absorbed = "".join(f"<li>{html.escape(str(a.unit_id))} → 并入 {html.escape(str(a.absorbed_by))}"
+                           f"{_absorb_note(a)}</li>" for a in self.absorbed.itertuples())
         page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>一小区一方案 索引</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px}}
 td:nth-child(n+5){{text-align:right}}</style></head><body>
@@ -231,13 +231,26 @@ def build_plans(
         needs[pid] = fac
         members[pid] = mem
         context[pid] = nb
-    plans = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=compounds.crs)
+    columns = ["plan_id", "kind", "name", "body", "street", "street_code", "community", "unit_ids", "compound_ids",
+               "kinds", "households", "floor_area_m2", *SIX_HAVES, "party_org", "owners_committee", "deadline",
+               "facility_cost_yuan", "new_fence_m", "gates"]  # also when every unit was absorbed (no plan)
+    plans = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=compounds.crs)
     fund = funding_split(plans.assign(cost_yuan=plans["facility_cost_yuan"]), tuoxi=tuoxi, settings=settings)
     plans = plans.join(fund.drop(columns=["body", "cost_yuan"]))
     plans["rule_zh"] = plans["rule"].map(RULE_ZH)
     plans = plans.join(recommend_modes(plans, rules=rules, settings=settings))
-    absorbed = m[m["outcome"] == "absorbed"][["unit_id", "absorbed_by", "households"]].reset_index(drop=True)
+    cols = [c for c in ("unit_id", "absorbed_by", "households", "absorb_fence_m", "absorb_how") if c in m.columns]
+    absorbed = m[m["outcome"] == "absorbed"][cols].reset_index(drop=True)
     return PlanSet(plans, needs, members, absorbed, settings, context)
 
 
 __all__ = ["LEDGER_ZH", "PlanSet", "build_plans"]
+
+
+def _absorb_note(a) -> str:
+    """How an absorbed unit is enclosed, for the index (nothing when the proposal did not say)."""
+    how = ABSORB_HOW_ZH.get(getattr(a, "absorb_how", None) or "")
+    fence = getattr(a, "absorb_fence_m", None)
+    if not how or fence is None or pd.isna(fence):
+        return ""
+    return f"（{html.escape(how)}，新建围挡约 {float(fence):,.0f} 米，按组）"
