@@ -7,6 +7,7 @@ A proposal config is a reproducible script of a merger proposal::
     min_households = 80
     max_households = 1200
     crossable = ["path", "local"]   # road classes an area may span (each crossing = a gate)
+    coverage_weight_m = inf         # fence (m) one more covered household is worth; 0 = least fence
 
     [proposal.streets."莲花街道"]   # overrides for one street
     max_households = 800
