@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -35,8 +34,12 @@ def _absorption_fence(
     geoms: np.ndarray, walled: np.ndarray, enc_of: np.ndarray, enc_geom: dict, around: Surroundings,
     settings: Settings, p_of: list[ProposalParams],
 ) -> dict[int, tuple[float, str]]:
-    """New fence to bring each absorbed group in, the cheaper way (extend the neighbour's fence, or
-    enclose the group on its own), priced like the areas (one vectorised pass)."""
+    """New fence to bring each absorbed group in, and how: the cheaper way.
+
+    Either the managed neighbour's fence moves out around the group (``extend``: the enlarged outline
+    less the neighbour's own) or the group keeps an enclosure of its own (``own``); both are priced
+    like the areas, in one vectorised pass.
+    """
     if not absorbed_by:
         return {}
     roots = sorted(absorbed_by)
@@ -48,8 +51,8 @@ def _absorption_fence(
         a = a_row[absorbed_by[r]]
         m = members_of[r]
         # three groups per absorption: anchor + group, the anchor alone, the group alone
-        for j, (g, w) in enumerate(((np.concatenate([[a_geoms[a]], geoms[m]]), np.concatenate([[a_walled[a]], walled[m]])),
-                                    (a_geoms[a:a + 1], a_walled[a:a + 1]), (geoms[m], walled[m]))):
+        grown = (np.concatenate([[a_geoms[a]], geoms[m]]), np.concatenate([[a_walled[a]], walled[m]]))
+        for j, (g, w) in enumerate((grown, (a_geoms[a:a + 1], a_walled[a:a + 1]), (geoms[m], walled[m]))):
             g_list.append(g)
             w_list.append(w)
             of.append(np.full(len(g), 3 * k + j))
@@ -355,9 +358,9 @@ def solve(
             rows.append(("area", area_of_root[r], None, None, None))
         elif r in absorbed_by:
             fence_m, how = absorb_fence[r]
+            how_zh = ABSORB_HOW_ZH[how]
             rows.append(("absorbed", None, absorbed_by[r],
-                         f"并入相邻已管理小区 {absorbed_by[r]}（扩围，{ABSORB_HOW_ZH[how]}，新建围挡约 {fence_m:.0f} 米）",
-                         None))
+                         f"并入相邻已管理小区 {absorbed_by[r]}（扩围，{how_zh}，新建围挡约 {fence_m:.0f} 米）", None))
         else:
             rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i]),
                          "self_managed" if cl.hh[r] < 30 else "community_center"))
