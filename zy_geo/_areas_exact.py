@@ -84,11 +84,15 @@ class _Cluster:
         self.masks, self.bits = masks[self.ok], bits[self.ok]
         # no group of two or more is possible: every unit stays alone, nothing to price
         self.trivial = len(self.masks) == n
+        # coverage first and a pair that can be one area while one of the two cannot stand alone: the pair
+        # covers more households than any other split, so it is the answer without pricing
+        self.forced = (not self.trivial and n == 2 and math.isinf(p.coverage_weight_m)
+                       and bool((self.hh[:2] < p.min_households).any()))
         self.fence: dict[int, float] = {}
         self.cost: dict[int, float] = {}
 
     def groups(self) -> list[np.ndarray]:
-        return [] if self.trivial else [self.members[b] for b in self.bits]
+        return [] if self.trivial or self.forced else [self.members[b] for b in self.bits]
 
     def price(self, fence: np.ndarray, cost: np.ndarray) -> None:
         self.fence = dict(zip(self.masks.tolist(), fence.tolist(), strict=True))
@@ -116,6 +120,8 @@ class _Cluster:
         if self.trivial:
             chosen = [1 << k for k in range(len(self.members))]
             return chosen, self._reasons(chosen, {}, cap)
+        if self.forced:
+            return [self.full], {self.full: set()}
         usable = {}
         for m, f in self.fence.items():
             h = self.households(m)
@@ -225,7 +231,7 @@ def partition_exactly(
     start = 0
     out = []
     for s in solved:
-        if not s.trivial:
+        if not (s.trivial or s.forced):
             k = len(s.masks)
             s.price(fence[start:start + k], cost[start:start + k])
             start += k
