@@ -154,6 +154,21 @@ def test_exact_partition_is_never_worse_than_nearest_first(spec, max_hh):
         assert fence_e <= fence_g + 0.5  # areas' figures are rounded to 0.1 m
 
 
+def test_two_areas_under_the_cap_are_not_merged_into_one_over_it():
+    # two 40 m squares 5 m apart, 100 households each: each alone costs ~41,600 yuan (under the 50,000 cap),
+    # together ~51,800 (over it) although together they need less fence (266 m against 2 × 176 m)
+    c = _compounds([(0, 0, 40, 40), (45, 0, 85, 40)], [100, 100])
+    kw = {"streets": _streets((-100, -100, 300, 200))}
+    apart = propose_areas(c, **kw)
+    assert sorted(map(tuple, apart.areas["unit_ids"])) == [("c0",), ("c1",)]
+    assert (apart.areas["cost_yuan"] <= 50_000).all()
+    assert all("cost_cap" in b for b in apart.areas["bound_by"])
+    together = propose_areas(c, **kw, params=ProposalParams(respect_cost_cap=False))
+    assert together.areas["unit_ids"].tolist() == [["c0", "c1"]]
+    assert together.areas["cost_yuan"].iloc[0] > 50_000
+    assert together.areas["new_fence_m"].iloc[0] < apart.areas["new_fence_m"].sum()
+
+
 def test_isolated_building_is_flagged_with_reason():
     c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (1000, 1000, 1012, 1030)], [70, 70, 12])
     r = propose_areas(c, streets=_streets((-100, -100, 1200, 1200)))

@@ -106,13 +106,14 @@ class _Cluster:
         low = mask & -mask
         rest = mask ^ low
         sub = rest
-        while sub:
+        while True:  # every split {low} ∪ sub | the rest, down to the lowest unit alone (sub = 0)
             a, b = sub | low, mask ^ (sub | low)
             if b and self.cost.get(a, np.inf) <= cap and self.cost.get(b, np.inf) <= cap and \
                     self.households(a) >= self.p.min_households and self.households(b) >= self.p.min_households:
                 return True
+            if sub == 0:
+                return False
             sub = (sub - 1) & rest
-        return False
 
     def solve(self, cap: float) -> tuple[list[int], dict[int, set[str]]]:
         """Best partition (list of masks) and, per group, what kept it from its neighbours."""
