@@ -41,6 +41,18 @@ def _better(a: tuple, b: tuple, weight_m: float) -> bool:
     return a[1] - weight_m * a[0] < b[1] - weight_m * b[0] - 1e-6
 
 
+def _with_lowest(mask: int):
+    """Submasks of ``mask`` that hold its lowest bit, ``mask`` itself first and the lowest bit alone last."""
+    low = mask & -mask
+    rest = mask ^ low
+    sub = rest
+    while True:
+        yield sub | low
+        if sub == 0:
+            return
+        sub = (sub - 1) & rest
+
+
 @cache
 def _subsets(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Non-empty subsets of ``n`` items: their bitmasks and an (subsets × n) membership matrix."""
@@ -103,17 +115,12 @@ class _Cluster:
 
     def _splits_under_cap(self, mask: int, cap: float) -> bool:
         """Whether ``mask`` splits into two viable candidates each within ``cap``."""
-        low = mask & -mask
-        rest = mask ^ low
-        sub = rest
-        while True:  # every split {low} ∪ sub | the rest, down to the lowest unit alone (sub = 0)
-            a, b = sub | low, mask ^ (sub | low)
+        for a in _with_lowest(mask):  # every split in two, down to the lowest unit alone
+            b = mask ^ a
             if b and self.cost.get(a, np.inf) <= cap and self.cost.get(b, np.inf) <= cap and \
                     self.households(a) >= self.p.min_households and self.households(b) >= self.p.min_households:
                 return True
-            if sub == 0:
-                return False
-            sub = (sub - 1) & rest
+        return False
 
     def solve(self, cap: float) -> tuple[list[int], dict[int, set[str]]]:
         """Best partition (list of masks) and, per group, what kept it from its neighbours."""
@@ -133,21 +140,14 @@ class _Cluster:
         # best[mask] = (households in viable groups, new fence, groups) over partitions of mask
         best: list[tuple[int, float, tuple[int, ...]]] = [(0, 0.0, ())] * (self.full + 1)
         for mask in range(1, self.full + 1):
-            low = mask & -mask
-            rest = mask ^ low
             top: tuple[int, float, tuple[int, ...]] | None = None
-            sub = rest
-            while True:
-                s = sub | low
+            for s in _with_lowest(mask):  # the group holding the lowest unit, then the rest's best
                 if s in usable:
                     h, f = usable[s]
                     bh, bf, bg = best[mask ^ s]
                     c = (bh + h, bf + f, (*bg, s))
                     if top is None or _better(c, top, p.coverage_weight_m):
                         top = c
-                if sub == 0:
-                    break
-                sub = (sub - 1) & rest
             best[mask] = top  # singles are always usable, so every mask has a partition
         chosen = sorted(best[self.full][2])
         return chosen, self._reasons(chosen, usable, cap)

@@ -29,10 +29,37 @@ _LIMITS = ("max_households", "max_extent", "cost_cap")
 ABSORB_HOW_ZH = {"extend": "外扩已管理小区围挡", "own": "保留自身围合、纳入其管理"}
 
 
+class _GroupPricer:
+    """Exact enclosure of groups of units, one vectorised :func:`zy_geo.fencing.enclose_many` pass per call.
+
+    Each group is clipped to the enclosure of its first unit, with that unit's street's hull ratio.
+    """
+
+    def __init__(self, geoms: np.ndarray, walled: np.ndarray, enc_of: np.ndarray, enc_geom: dict,
+                 p_of: list[ProposalParams], around: Surroundings, settings: Settings):
+        self.geoms, self.walled, self.enc_of, self.enc_geom = geoms, walled, enc_of, enc_geom
+        self.p_of, self.around, self.settings = p_of, around, settings
+
+    def __call__(self, groups: list[np.ndarray]) -> list:
+        """Groups given as unit positions."""
+        return self.enclose([self.geoms[g] for g in groups], [self.walled[g] for g in groups], [g[0] for g in groups])
+
+    def enclose(self, geom_groups: list[np.ndarray], walled_groups: list[np.ndarray], units: list[int]) -> list:
+        """Groups given as geometries and walls (a managed neighbour may be among them).
+
+        ``units``: a unit of each group, whose enclosure and street limits apply.
+        """
+        if not geom_groups:
+            return []
+        of = np.repeat(np.arange(len(geom_groups)), [len(g) for g in geom_groups])
+        within = np.array([self.enc_geom.get(self.enc_of[u]) if self.enc_of[u] else None for u in units], dtype=object)
+        return enclose_many(np.concatenate(geom_groups), of, walled=np.concatenate(walled_groups),
+                            settings=self.settings, within=within, around=self.around,
+                            hull_ratio=np.array([self.p_of[u].hull_ratio for u in units]))
+
+
 def _absorption_fence(
-    absorbed_by: dict[int, str], members_of: dict[int, np.ndarray], anchors: gpd.GeoDataFrame,
-    geoms: np.ndarray, walled: np.ndarray, enc_of: np.ndarray, enc_geom: dict, around: Surroundings,
-    settings: Settings, p_of: list[ProposalParams],
+    absorbed_by: dict[int, str], members_of: dict[int, np.ndarray], anchors: gpd.GeoDataFrame, price: _GroupPricer,
 ) -> dict[int, tuple[float, str]]:
     """New fence to bring each absorbed group in, and how: the cheaper way.
 
@@ -46,20 +73,13 @@ def _absorption_fence(
     a_row = dict(zip(anchors["unit_id"].astype(str), range(len(anchors)), strict=True))
     a_geoms = anchors.geometry.to_numpy()
     a_walled = anchors["walled"].to_numpy(dtype=bool)
-    g_list, w_list, of = [], [], []
-    for k, r in enumerate(roots):
-        a = a_row[absorbed_by[r]]
-        m = members_of[r]
+    g_list, w_list = [], []
+    for r in roots:
+        a, m = a_row[absorbed_by[r]], members_of[r]
         # three groups per absorption: anchor + group, the anchor alone, the group alone
-        grown = (np.concatenate([[a_geoms[a]], geoms[m]]), np.concatenate([[a_walled[a]], walled[m]]))
-        for j, (g, w) in enumerate((grown, (a_geoms[a:a + 1], a_walled[a:a + 1]), (geoms[m], walled[m]))):
-            g_list.append(g)
-            w_list.append(w)
-            of.append(np.full(len(g), 3 * k + j))
-    within = np.repeat(np.array([enc_geom.get(enc_of[r]) for r in roots], dtype=object), 3)
-    ratio = np.repeat([p_of[r].hull_ratio for r in roots], 3)
-    priced = enclose_many(np.concatenate(g_list), np.concatenate(of), walled=np.concatenate(w_list),
-                          settings=settings, within=within, around=around, hull_ratio=ratio)
+        g_list += [np.concatenate([a_geoms[a:a + 1], price.geoms[m]]), a_geoms[a:a + 1], price.geoms[m]]
+        w_list += [np.concatenate([a_walled[a:a + 1], price.walled[m]]), a_walled[a:a + 1], price.walled[m]]
+    priced = price.enclose(g_list, w_list, [r for r in roots for _ in range(3)])
     out = {}
     for k, r in enumerate(roots):
         grown, anchor, own = priced[3 * k:3 * k + 3]
@@ -195,13 +215,7 @@ def solve(
     crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
     around = Surroundings(buildings, roads, crossable)
 
-    def price(groups: list[np.ndarray]) -> list:
-        """Exact enclosure of each group of unit positions (one vectorised pass)."""
-        flat = np.concatenate(groups) if groups else np.zeros(0, dtype=np.intp)
-        group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        within = np.array([enc_geom.get(enc_of[g[0]]) if enc_of[g[0]] else None for g in groups], dtype=object)
-        return enclose_many(geoms[flat], group_of, walled=walled[flat], settings=settings, within=within,
-                            around=around, hull_ratio=np.array([p_of[g[0]].hull_ratio for g in groups]))
+    price = _GroupPricer(geoms, walled, enc_of, enc_geom, p_of, around, settings)
 
     edges = _edges(cand, gap)
     # clusters: units linked within the gap in one enclosure; small ones are partitioned exactly
@@ -297,8 +311,7 @@ def solve(
             hits = pd.DataFrame({"r": m_root[mi[ok]], "d": d[ok], "a": a_uid[ai[ok]].astype(str)})
             best = hits.sort_values(["r", "d", "a"], kind="mergesort").drop_duplicates("r")
             absorbed_by = dict(zip(best["r"].tolist(), best["a"].tolist(), strict=True))
-    absorb_fence = _absorption_fence(absorbed_by, members_of, anchors, geoms, walled, enc_of, enc_geom, around,
-                                     settings, p_of)
+    absorb_fence = _absorption_fence(absorbed_by, members_of, anchors, price)
 
     # price every viable group exactly
     area_rows, area_geoms = [], []
