@@ -71,5 +71,6 @@ def test_cli_demo_and_propose(sample_files, tmp_path):
                               "--out", str(tmp_path / "p.gpkg")])
     assert res.exit_code == 0, res.output
     assert "areas for" in res.output and (tmp_path / "p_summary.xlsx").exists()
+    assert "step/s" not in res.output and "|" not in res.output, "no progress bars when output is not a terminal"
     summary = pd.read_excel(tmp_path / "p_summary.xlsx", sheet_name="汇总")
     assert summary.iloc[-1]["街道（镇）"] == "合计"

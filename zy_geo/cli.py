@@ -14,6 +14,11 @@ import click
 from ._errors import InputError, ZyGeoError
 
 
+def _progress() -> bool:
+    """Progress bars on a terminal only: in CI logs and redirected output each redraw would be a line."""
+    return sys.stderr.isatty()
+
+
 def _fail(exc: Exception) -> None:
     click.secho(f"error: {exc}", fg="red", err=True)
     sys.exit(1)
@@ -35,7 +40,7 @@ def sample(scale: float, seed: int, out_dir: Path) -> None:
     from .sample import generate_sample
 
     try:
-        files = generate_sample(out_dir, scale=scale, seed=seed, progress=True)
+        files = generate_sample(out_dir, scale=scale, seed=seed, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     for kind, path in files.items():
@@ -94,7 +99,7 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, co
 
     try:
         result = run_pipeline(city, ledger, out_dir=out_dir, coord_frame=coord_frame, as_of=as_of, config=config,
-                              offline=not online, progress=True)
+                              offline=not online, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     _report_run(result)
@@ -115,7 +120,7 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
     from .pipeline import propose as run_propose
 
     try:
-        result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, progress=True)
+        result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     total = result.summary().iloc[-1]
@@ -144,7 +149,7 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path |
 
     try:
         plans = run_plan(city, ledger, proposals=proposals, prices=prices, out_dir=out_dir,
-                         figures=not no_figures, progress=True)
+                         figures=not no_figures, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     total = plans.totals().iloc[-1]
@@ -164,8 +169,8 @@ def demo(scale: float, seed: int, out_dir: Path) -> None:
     from .sample import generate_sample
 
     click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
-    files = generate_sample(out_dir / "sample", scale=scale, seed=seed, progress=True)
-    result = run_pipeline(files["city"], files["ledger"], out_dir=out_dir, as_of="2023-12-31", progress=True)
+    files = generate_sample(out_dir / "sample", scale=scale, seed=seed, progress=_progress())
+    result = run_pipeline(files["city"], files["ledger"], out_dir=out_dir, as_of="2023-12-31", progress=_progress())
     _report_run(result)
 
 
