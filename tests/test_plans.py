@@ -132,7 +132,8 @@ def test_cli_plan_on_the_sample(tmp_path):
     res = CliRunner().invoke(cli, ["plan", str(f["city"]), "--survey", str(f["ledger"]), "--no-figures",
                                    "--out", str(tmp_path / "plans")])
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "plans" / "funding_ledger.xlsx").exists() and "plans;" in res.output
+    assert (tmp_path / "plans" / "funding_ledger.xlsx").exists()
+    assert "extensions (扩围);" in res.output
 
 
 def test_index_says_how_an_absorbed_unit_is_enclosed(tmp_path):
@@ -151,3 +152,54 @@ def test_index_says_how_an_absorbed_unit_is_enclosed(tmp_path):
     index = ps.write_documents(tmp_path, figures=False)["index"].read_text(encoding="utf-8")
     # walled already: it keeps its own wall and comes under the neighbour's management, no new fence
     assert "s1 → 并入 m1（保留自身围合、纳入其管理，新建围挡约 0 米，按组）" in index
+
+
+def test_absorbing_compound_extension_is_in_the_funding_ledger(tmp_path):
+    # two strips along a managed compound's east wall, too small to be an area together: both absorbed,
+    # and the compound's ledger row carries the new fence of both
+    compounds = gpd.GeoDataFrame({
+        "compound_id": ["m1", "s1", "s2"], "name": ["已管小区", "北条", "南条"], "street": ["莲花街道"] * 3,
+        "street_code": ["512002001"] * 3, "body": ["雁江区"] * 3, "community": ["红旗社区"] * 3,
+        "kind": ["enclosed", "open", "open"], "mode": ["professional", "none", "none"], "households": [400, 20, 20],
+        "floor_area_m2": [30000.0, 1500.0, 1500.0], "walled": [True, False, False], "renovated": [False] * 3,
+        **{k: [True, False, False] for k in SIX},
+    }, geometry=[box(0, 0, 100, 100), box(110, 55, 125, 100), box(110, 0, 125, 45)], crs=CRS)
+    streets = gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
+                               geometry=[box(-100, -100, 500, 500)], crs=CRS)
+    r = propose_areas(compounds, streets=streets)
+    absorbed = r.members[r.members["outcome"] == "absorbed"]
+    assert sorted(absorbed["unit_id"]) == ["s1", "s2"]
+    assert (absorbed["absorbed_by"] == "m1").all()
+    fence = float(absorbed.drop_duplicates("absorb_group")["absorb_fence_m"].sum())
+    assert fence > 0
+    ps = build_plans(r, compounds, tuoxi=gpd.GeoDataFrame(geometry=[box(-100, -100, 50, 500)], crs=CRS))
+    assert ps.plans.empty
+    ext = ps.extensions
+    assert len(ext) == 1
+    assert (ext.iloc[0]["absorbed_by"], ext.iloc[0]["households"]) == ("m1", 40)
+    assert ext.iloc[0]["new_fence_m"] == pytest.approx(fence, abs=0.1)
+    assert ext.iloc[0]["facility_cost_yuan"] == pytest.approx(fence * 80, abs=10)
+    assert ext.iloc[0]["rule"] == "body"  # the strips lie east of the Tuoxi polygon (x < 50)
+    path = ps.write_ledger(tmp_path / "ledger.xlsx")
+    sheet = pd.read_excel(path, sheet_name="雁江区")
+    assert (sheet.iloc[0]["名称"], sheet.iloc[0]["管理方式"]) == ("已管小区（扩围）", "并入已管理小区（扩围）")
+    assert pd.read_excel(path, sheet_name="汇总").iloc[-1]["设施估算（元）"] == pytest.approx(fence * 80, abs=10)
+
+
+def test_a_group_absorbed_together_is_fenced_once():
+    from zy_geo.plans import _extensions
+    from zy_geo.settings import Settings
+
+    members = gpd.GeoDataFrame({
+        "unit_id": ["a", "b", "c"], "absorbed_by": ["m1"] * 3, "households": [10, 10, 10],
+        "absorb_fence_m": [50.0, 50.0, 30.0], "absorb_how": ["extend", "extend", "own"],
+        "absorb_group": ["a", "a", "c"], "body": ["高新区"] * 3, "street": ["狮子山街道"] * 3,
+    }, geometry=[box(0, 0, 10, 10), box(12, 0, 22, 10), box(40, 0, 50, 10)], crs=CRS)
+    comp = pd.DataFrame({"name": ["某小区"]}, index=["m1"])
+    tuoxi = gpd.GeoDataFrame(geometry=[box(-100, -100, 100, 100)], crs=CRS)
+    ext = _extensions(members, comp, tuoxi=tuoxi, settings=Settings())
+    assert ext[["new_fence_m", "facility_cost_yuan", "households"]].iloc[0].tolist() == [80.0, 6400.0, 30]
+    assert ext.iloc[0]["rule"] == "body"  # Tuoxi's 50/50 is for 雁江区 only
+    # a proposal written before groups were recorded: units sharing compound, way and fence are one group
+    assert _extensions(members.drop(columns="absorb_group"), comp, tuoxi=tuoxi,
+                       settings=Settings()).iloc[0]["new_fence_m"] == 80.0

@@ -385,6 +385,7 @@ def solve(
         group_households=[int(cl.hh[r]) for r in roots],
         absorb_fence_m=[round(absorb_fence[r][0], 1) if r in absorb_fence else np.nan for r in roots],
         absorb_how=[absorb_fence[r][1] if r in absorb_fence else None for r in roots],
+        absorb_group=[str(uid[r]) if r in absorb_fence else None for r in roots],  # units fenced as one
     )
     remainders = members_gdf[members_gdf["outcome"] == "remainder"].reset_index(drop=True)
     return areas, members_gdf, remainders

@@ -60,7 +60,7 @@ MEMBER_ZH = {
     "member_ids": "包含小区/楼栋", "street": "街道（镇）", "street_code": "街道代码", "body": "责任主体",
     "enclosure_id": "围合单元", "outcome": "去向", "area_id": "区域编号", "absorbed_by": "并入小区",
     "reason": "原因", "suggested_mode": "建议管理方式", "group_households": "所在组户数",
-    "absorb_fence_m": "扩围新建围挡（米，按组）", "absorb_how": "扩围方式",
+    "absorb_fence_m": "扩围新建围挡（米，按组）", "absorb_how": "扩围方式", "absorb_group": "扩围分组",
 }
 
 

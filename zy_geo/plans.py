@@ -5,7 +5,8 @@ A plan is drafted for every proposed management area and every unit left on its 
 the facilities it needs and their cost (:mod:`zy_geo.facilities`), the funding split
 (:mod:`zy_geo.funding`), the management mode and why (:mod:`zy_geo.modes`), and its deadline
 (:mod:`zy_geo.milestones`). Units absorbed by a managed neighbour (扩围) join that compound's
-existing arrangements and get no plan of their own; the index lists them.
+existing arrangements and get no plan of their own; the index lists them, and the new fence that
+brings them in is one funding-ledger row per absorbing compound (:attr:`PlanSet.extensions`).
 
 :class:`PlanSet` writes the .docx plans (python-docx), an HTML index, and the funding ledger
 (.xlsx, a sheet per responsible body, totals that add up). No personal data is used.
@@ -28,7 +29,7 @@ from .areas import ABSORB_HOW_ZH, ProposalResult
 from .facilities import FacilityNeeds, facility_needs
 from .fencing import Surroundings
 from .funding import RULE_ZH, funding_split, funding_totals
-from .milestones import milestone_batch
+from .milestones import FINAL, milestone_batch
 from .modes import ModeRules, recommend_modes
 from .schema import COMPOUND_KINDS, SIX_HAVES
 from .settings import Settings
@@ -51,20 +52,40 @@ class PlanSet:
     absorbed: pd.DataFrame
     settings: Settings = field(default_factory=Settings)
     buildings: dict[str, np.ndarray] = field(default_factory=dict)
+    #: one funding row per managed compound that absorbs neighbours (扩围): the new fence it needs
+    extensions: gpd.GeoDataFrame | None = None
+
+    def funded(self) -> pd.DataFrame:
+        """Every row of the funding ledger: the plans, then the absorbing compounds' extensions."""
+        cols = [*LEDGER_ZH, "kind", "rule", "tuoxi_share"]
+        parts = [self.plans[cols]]
+        if self.extensions is not None and len(self.extensions):
+            parts.append(self.extensions.reindex(columns=cols))
+        return pd.concat(parts, ignore_index=True)
 
     def totals(self, by: tuple[str, ...] = ("body",)) -> pd.DataFrame:
-        """Funding totals per group (e.g. ``("body", "street")`` or ``("deadline",)``) with a 合计 row."""
-        t = funding_totals(self.plans.assign(cost_yuan=self.plans["facility_cost_yuan"]), by=by)
-        return t
+        """Funding totals per group (e.g. ``("body", "street")`` or ``("deadline",)``) with a 合计 row.
+
+        Includes the absorbing compounds' extension fences (:attr:`extensions`), so the totals are
+        what every unmanaged household's facilities cost.
+        """
+        rows = self.funded()
+        return funding_totals(rows.assign(cost_yuan=rows["facility_cost_yuan"]), by=by)
 
     def _repr_html_(self) -> str:
         t = self.totals().to_html(index=False, escape=True, float_format="{:,.0f}".format)
-        return (f"<p><b>一小区一方案</b>：{len(self.plans)} 份方案；扩围并入 {len(self.absorbed)} 个单元。</p>{t}"
+        n_ext = 0 if self.extensions is None else len(self.extensions)
+        return (f"<p><b>一小区一方案</b>：{len(self.plans)} 份方案；扩围并入 {len(self.absorbed)} 个单元"
+                f"（{n_ext} 个已管理小区扩围，经费列入台账）。</p>{t}"
                 + self.plans[["plan_id", "name", "street", "households", "facility_cost_yuan", "subsidy_yuan",
                               "mode_zh"]].head(10).to_html(index=False, escape=True))
 
     def write_ledger(self, path: str | Path) -> Path:
-        """Funding ledger (.xlsx): 汇总 by body and street, then one sheet per body; totals add up."""
+        """Funding ledger (.xlsx): 汇总 by body and street, then one sheet per body; totals add up.
+
+        Rows are the plans and, after them, one extension row (扩围) per managed compound that absorbs
+        neighbours, costed at the new fence it needs.
+        """
         from openpyxl.styles import Font
 
         path = Path(path)
@@ -73,11 +94,11 @@ class PlanSet:
         money = ["facility_cost_yuan", "subsidy_yuan", "city_yuan", "body_yuan", "remaining_yuan"]
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
             summary = self.totals(by=("body", "street")).rename(columns={
-                "body": "责任主体", "street": "街道（镇）", "items": "方案数", "cost_yuan": "设施估算（元）",
+                "body": "责任主体", "street": "街道（镇）", "items": "项数（方案+扩围）", "cost_yuan": "设施估算（元）",
                 "subsidy_yuan": "奖补资金（元）", "city_yuan": "市级财政（元）", "body_yuan": "区/管委会财政（元）",
                 "remaining_yuan": "超出上限需另筹（元）"})
             summary.to_excel(xl, sheet_name="汇总", index=False)
-            for body, g in self.plans.groupby("body", sort=True):
+            for body, g in self.funded().groupby("body", sort=True):
                 rows = pd.DataFrame(g[cols])
                 total = {c: "" for c in cols} | {"plan_id": "合计", "households": int(g["households"].sum())} | \
                     {c: float(g[c].sum()) for c in money}
@@ -239,9 +260,52 @@ def build_plans(
     plans = plans.join(fund.drop(columns=["body", "cost_yuan"]))
     plans["rule_zh"] = plans["rule"].map(RULE_ZH)
     plans = plans.join(recommend_modes(plans, rules=rules, settings=settings))
-    cols = [c for c in ("unit_id", "absorbed_by", "households", "absorb_fence_m", "absorb_how") if c in m.columns]
+    cols = [c for c in ("unit_id", "absorbed_by", "households", "absorb_fence_m", "absorb_how", "absorb_group")
+            if c in m.columns]
     absorbed = m[m["outcome"] == "absorbed"][cols].reset_index(drop=True)
-    return PlanSet(plans, needs, members, absorbed, settings, context)
+    extensions = _extensions(m[m["outcome"] == "absorbed"], comp, tuoxi=tuoxi, settings=settings)
+    return PlanSet(plans, needs, members, absorbed, settings, context, extensions)
+
+
+_EXTENSION_COLUMNS = ["plan_id", "kind", "name", "body", "street", "street_code", "absorbed_by", "unit_ids",
+                      "households", "new_fence_m", "facility_cost_yuan", "deadline", "mode_zh"]
+
+
+def _extensions(absorbed: gpd.GeoDataFrame, comp: pd.DataFrame, *, tuoxi: gpd.GeoDataFrame,
+                settings: Settings) -> gpd.GeoDataFrame:
+    """One funding row per managed compound that absorbs neighbours (扩围): the new fence it needs.
+
+    A group of absorbed units is fenced once (``absorb_fence_m`` repeats on each of its units), so
+    fence is summed over groups, not units. Proposals written before groups were recorded fall back
+    to one group per (compound, how, fence) — the figures a group's units share.
+    """
+    if absorbed.empty:
+        ext = gpd.GeoDataFrame(pd.DataFrame(columns=_EXTENSION_COLUMNS), geometry=[], crs=absorbed.crs)
+        return ext.join(funding_split(ext.assign(cost_yuan=0.0), tuoxi=tuoxi, settings=settings)
+                        .drop(columns=["body", "cost_yuan"])).assign(rule_zh=pd.Series(dtype=object))
+    a = absorbed.copy()
+    a["absorb_fence_m"] = pd.to_numeric(a.get("absorb_fence_m"), errors="coerce").fillna(0.0)
+    if "absorb_group" not in a.columns or a["absorb_group"].isna().any():
+        a["absorb_group"] = a["absorbed_by"].astype(str) + "|" + a.get("absorb_how", "").astype(str) + "|" + \
+            a["absorb_fence_m"].astype(str)
+    rows, geoms = [], []
+    for anchor, g in a.groupby(a["absorbed_by"].astype(str), sort=True):
+        fence = float(g.drop_duplicates("absorb_group")["absorb_fence_m"].sum())
+        name = str(comp["name"].get(anchor, anchor)) if "name" in comp.columns else anchor
+        first = g.iloc[0]
+        rows.append({
+            "plan_id": "K-" + anchor.replace(":", "-"), "kind": "absorb", "name": f"{name}（扩围）",
+            "body": first.get("body"), "street": first.get("street"), "street_code": first.get("street_code"),
+            "absorbed_by": anchor, "unit_ids": list(g["unit_id"]), "households": int(g["households"].sum()),
+            "new_fence_m": round(fence, 1), "facility_cost_yuan": round(fence * settings.prices.fence_per_m_yuan, 2),
+            "deadline": FINAL, "mode_zh": "并入已管理小区（扩围）",
+        })
+        geoms.append(shapely.union_all(g.geometry.values))
+    ext = gpd.GeoDataFrame(pd.DataFrame(rows, columns=_EXTENSION_COLUMNS), geometry=geoms, crs=absorbed.crs)
+    fund = funding_split(ext.assign(cost_yuan=ext["facility_cost_yuan"]), tuoxi=tuoxi, settings=settings)
+    ext = ext.join(fund.drop(columns=["body", "cost_yuan"]))
+    ext["rule_zh"] = ext["rule"].map(RULE_ZH)
+    return ext
 
 
 __all__ = ["LEDGER_ZH", "PlanSet", "build_plans"]
