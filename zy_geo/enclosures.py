@@ -101,7 +101,7 @@ def barrier_lines(
         hard = roads[~roads["road_class"].isin(crossable)]
         lines = _lines_of(hard)
         parts += lines
-        kinds += [f"road:{c}" for c in hard["road_class"]]
+        kinds += ("road:" + hard["road_class"].astype(str)).tolist()  # vectorised: 10⁵ roads at scale 100
     crs = next((g.crs for g in (rivers, rail, roads) if g is not None), None)
     out = gpd.GeoSeries(parts, crs=crs)
     out.attrs["kinds"] = kinds
