@@ -212,6 +212,7 @@ def test_orphan_buildings_become_units():
     r = propose_areas(c, streets=_streets((-100, -100, 1000, 1000)), buildings=b)
     assert r.areas["unit_ids"].tolist() == [["B:b1", "c0"]]
     assert r.remainders["unit_id"].tolist() == ["B:b3"]
+    assert "孤立" in r.remainders["reason"].iloc[0]  # an isolated orphan building, flagged with its reason
     # façades of the grouped buildings on the boundary save fence
     assert r.areas["facade_m"].iloc[0] > 0
 
@@ -391,3 +392,42 @@ def test_pricing_many_areas_at_once_equals_pricing_each():
     assert at_once[2].pedestrian_gates == 2
     assert at_once[1].new_fence_m == 0  # a walled compound
     assert at_once[0].facade_m > 0  # a façade on the fence line
+
+
+def test_a_unit_outside_every_street_is_never_an_area():
+    # 200 households, enough for an area, but drawn outside the streets layer
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (2000, 0, 2060, 60)], [60, 60, 200])
+    r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
+    assert r.areas["unit_ids"].tolist() == [["c0", "c1"]]
+    rem = r.remainders.set_index("unit_id")
+    assert "不在任何街道" in rem.loc["c2", "reason"]
+    _partition_ok(r, c)
+
+
+def test_neighbours_too_small_together_are_told_so():
+    # two 28-household compounds 2 m apart: neighbours, but 56 < 80 households together
+    c = _compounds([(0, 0, 30, 30), (32, 0, 62, 30)], [28, 28])
+    r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
+    assert r.areas.empty
+    reason = r.remainders.set_index("unit_id").loc["c0", "reason"]
+    assert "合计仅 56 户" in reason and "c1" in reason
+
+
+def test_a_single_compound_over_the_maximum_says_so():
+    c = _compounds([(0, 0, 200, 200)], [2500])
+    r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
+    a = r.areas.iloc[0]
+    assert "max_households" in a["bound_by"]
+    assert "超过上限 1200 户" in a["explanation"]
+
+
+def test_street_code_is_taken_from_a_code_column_and_bad_streets_are_named():
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60)], [60, 60])
+    streets = _streets((-100, -100, 500, 500)).rename(columns={"street_code": "code"})
+    r = propose_areas(c, streets=streets)
+    assert r.areas["area_id"].tolist() == ["S0-A001"]
+    assert r.members["street_code"].eq("S0").all()
+    with pytest.raises(InputError, match="not in the streets layer"):
+        propose_areas(c, streets=streets, street_params={"莲花街": ProposalParams()})
+    with pytest.raises(InputError, match="no `street` column"):
+        propose_areas(c, streets=streets.drop(columns="street"))

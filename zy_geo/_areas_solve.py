@@ -285,7 +285,10 @@ def solve(
     members_of = dict(zip(uniq.tolist(), np.split(order, first[1:]), strict=True)) if n else {}
     cand["_root"] = roots
     min_hh = np.array([p.min_households for p in p_of])
-    viable_root = {r: cl.hh[r] >= min_hh[r] for r in np.unique(roots)}
+    # a unit outside every enclosure (in the river, outside the streets) is never an area: it has no street
+    viable_root = {r: bool(cl.hh[r] >= min_hh[r] and enc_of[r]) for r in np.unique(roots)}
+    # households of each unit's whole cluster (all units linked within the gap in its enclosure)
+    cluster_hh = np.bincount(comp, weights=hh, minlength=n)[comp].astype(np.int64) if n else np.zeros(0, np.int64)
 
     # plain arrays for the per-group loops below (no pandas lookups inside them)
     street_of = cand["street"].to_numpy(dtype=object)
@@ -336,6 +339,9 @@ def solve(
             bound.add("barrier")
         unit_ids = sorted(uid[members].tolist())
         over = enc.cost_yuan > settings.subsidy_cap_yuan
+        alone_over_max = len(members) == 1 and cl.hh[r] > p_of[r].max_households
+        if alone_over_max:
+            bound.add("max_households")
         area_rows.append({
             "area_id": area_id,
             "street": street,
@@ -358,7 +364,8 @@ def solve(
             "subsidy_yuan": min(enc.cost_yuan, settings.subsidy_cap_yuan),
             "over_cap": bool(over),
             "bound_by": ",".join(sorted(bound)) if bound else "proximity",
-            "explanation": _explain(bound, len(members), over),
+            "explanation": _explain(bound, len(members), over, alone_over_max=alone_over_max,
+                                    max_households=p_of[r].max_households),
         })
         area_geoms.append(enc.boundary)
     areas = gpd.GeoDataFrame(pd.DataFrame(area_rows, columns=_AREA_COLUMNS), geometry=area_geoms, crs=crs)
@@ -375,7 +382,8 @@ def solve(
             rows.append(("absorbed", None, absorbed_by[r],
                          f"并入相邻已管理小区 {absorbed_by[r]}（扩围，{how_zh}，新建围挡约 {fence_m:.0f} 米）", None))
         else:
-            rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i]),
+            rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i],
+                                                                  int(cluster_hh[i])),
                          "self_managed" if cl.hh[r] < 30 else "community_center"))
     outcome, area_id, absorbed, reason, mode = (list(col) for col in zip(*rows, strict=True)) if rows else \
         ([], [], [], [], [])
@@ -399,7 +407,11 @@ _AREA_COLUMNS = [
 ]
 
 
-def _explain(bound: set[str], n_units: int, over_cap: bool) -> str:
+def _explain(bound: set[str], n_units: int, over_cap: bool, *, alone_over_max: bool = False,
+             max_households: int = 0) -> str:
+    if alone_over_max:  # one compound bigger than the maximum: its own area, not split
+        return (f"单个单元户数已超过上限 {max_households} 户，自成一个管理区域（不拆分小区）"
+                + ("；估算造价超过每小区5万元奖补上限，超出部分需另筹" if over_cap else ""))
     text = f"{n_units} 个单元就近合并"
     if bound:
         text += "；受" + "、".join(REASONS_ZH[b] for b in sorted(bound)) + "约束"
@@ -411,7 +423,7 @@ def _explain(bound: set[str], n_units: int, over_cap: bool) -> str:
 
 
 def _remainder_reason(enclosure_id: str, nbrs: _Neighbours, i: int, r: int, cl: _Clusters,
-                      p: ProposalParams) -> str:
+                      p: ProposalParams, cluster_hh: int) -> str:
     hh = int(cl.hh[r])
     if not enclosure_id:
         return "不在任何街道（镇）围合单元内（可能位于河道或辖区外），请核对图斑位置"
@@ -431,6 +443,10 @@ def _remainder_reason(enclosure_id: str, nbrs: _Neighbours, i: int, r: int, cl: 
         if "fence" in refused:
             parts.append("与相邻单元合并所需新建围挡多于单独围合")
         return f"{small}；" + "；".join(parts)
-    if hh > p.absorb_max_households:
-        return f"{small}；超过扩围上限 {p.absorb_max_households} 户，无法并入相邻已管理小区"
-    return f"{small}；周边无可合并单元或已管理小区"
+    absorb = (f"超过扩围上限 {p.absorb_max_households} 户，无法并入相邻已管理小区" if hh > p.absorb_max_households
+              else f"{p.max_gap_m:g} 米内无同一围合单元的已管理小区可扩围并入")
+    if same is not None and cluster_hh < p.min_households:
+        uid, d = same
+        return (f"{small}；与 {p.max_gap_m:g} 米内相邻单元（最近 {uid}，{d:.0f} 米）合计仅 {cluster_hh} 户，"
+                f"仍低于最低 {p.min_households} 户；{absorb}")
+    return f"{small}；{absorb}"

@@ -199,6 +199,29 @@ class ProposalResult:
                    params or ProposalParams())
 
 
+def _checked_streets(streets: gpd.GeoDataFrame, street_params: dict[str, ProposalParams]) -> gpd.GeoDataFrame:
+    """The streets layer with a ``street_code`` column, or an error saying what to fix.
+
+    City GeoPackages (and :func:`zy_geo.generate_sample`) name the code ``code``; it is taken as
+    ``street_code``. Per-street parameters must name streets of this layer.
+    """
+    if streets is None or len(streets) == 0:
+        msg = "the streets layer is missing or empty; areas stay inside one street, so add the street/town polygons."
+        raise InputError(msg)
+    if "street" not in streets.columns:
+        msg = (f"the streets layer has no `street` column (it has {sorted(map(str, streets.columns))}); "
+               "add the street/town name as `street`.")
+        raise InputError(msg)
+    if "street_code" not in streets.columns and "code" in streets.columns:
+        streets = streets.rename(columns={"code": "street_code"})
+    unknown = sorted(set(street_params) - set(streets["street"].astype(str)))
+    if unknown:
+        msg = (f"per-street parameters name street(s) {unknown} that are not in the streets layer; "
+               f"use one of {sorted(streets['street'].astype(str).unique())}.")
+        raise InputError(msg)
+    return streets
+
+
 def propose_areas(
     compounds: gpd.GeoDataFrame,
     *,
@@ -257,6 +280,7 @@ def propose_areas(
     street_params = street_params or {}
     settings = settings or Settings()
     crs = compounds.crs
+    streets = _checked_streets(streets, street_params)
     bar = tqdm(total=3, desc="proposal", unit="step", disable=not progress)
     bar.set_postfix_str("units")
     units = build_units(compounds, buildings, orphan_gap_m=params.orphan_gap_m)
