@@ -276,6 +276,28 @@ def test_config_per_street_and_errors(tmp_path):
         ProposalParams(crossable=("arterial",))
 
 
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("[proposals]\nmax_gap_m = 40\n", r"unknown section\(s\) \['\[proposals\]'\]"),
+     ("[price]\nfence_per_m_yuan = 1\n", r"unknown section\(s\) \['\[price\]'\]"),
+     ('[proposal]\ncrossable = ["lcoal", "path"]\n', r"unknown road class\(es\) \['lcoal'\]"),
+     ("[proposal]\nmin_households = -5\n", r"\[proposal\]: min_households must be at least 1"),
+     ("[proposal]\nabsorb_max_households = -1\n", "absorb_max_households must be ≥ 0"),
+     ("[proposal]\nhull_ratio = 7\n", "hull_ratio must be between 0"),
+     ("[prices]\nfence_per_m_yuan = -80\n", r"\[prices\]: prices must be ≥ 0 yuan, found fence_per_m_yuan = -80"),
+     ('[proposal.streets."莲花街道"]\nmin_households = 2000\n',
+      r'\[proposal.streets."莲花街道"\]: min_households \(2000\) is above max_households'),
+     ('[proposal.streets."莲花街道"]\norphan_gap_m = 500\n', r"apply to the whole city.*\[proposal\] instead")],
+)
+def test_config_mistakes_are_errors_that_say_where(tmp_path, text, match):
+    # each of these used to be ignored or to give the default result (or a GEOS traceback)
+    f = tmp_path / "p.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=match) as err:
+        load_proposal_config(f)
+    assert "p.toml" in str(err.value)
+
+
 def test_enclosures_drop_river_and_split_by_rail():
     streets = _streets((0, 0, 1000, 1000))
     rivers = gpd.GeoDataFrame({"name": ["沱江"]}, geometry=[box(450, 0, 550, 1000)], crs=CRS)
@@ -410,7 +432,8 @@ def test_neighbours_too_small_together_are_told_so():
     r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
     assert r.areas.empty
     reason = r.remainders.set_index("unit_id").loc["c0", "reason"]
-    assert "合计仅 56 户" in reason and "c1" in reason
+    assert "合计仅 56 户" in reason
+    assert "最近 c1" in reason
 
 
 def test_a_single_compound_over_the_maximum_says_so():

@@ -74,3 +74,16 @@ def test_cli_demo_and_propose(sample_files, tmp_path):
     assert "step/s" not in res.output and "|" not in res.output, "no progress bars when output is not a terminal"
     summary = pd.read_excel(tmp_path / "p_summary.xlsx", sheet_name="汇总")
     assert summary.iloc[-1]["街道（镇）"] == "合计"
+
+
+def test_a_city_without_streets_is_an_error_naming_the_layer(sample_files, tmp_path):
+    import pyogrio
+
+    city = tmp_path / "no_streets.gpkg"
+    for name, _ in pyogrio.list_layers(sample_files["city"]):
+        if name in ("compounds", "tuoxi"):
+            pyogrio.write_dataframe(pyogrio.read_dataframe(sample_files["city"], layer=name), city, layer=name)
+    res = CliRunner().invoke(cli, ["propose", str(city), "--out", str(tmp_path / "p.gpkg")])
+    assert res.exit_code == 1
+    assert "no_streets.gpkg` has no layer 'streets'" in res.output
+    assert "Traceback" not in res.output

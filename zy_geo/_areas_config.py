@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError
+from .schema import ROAD_CLASSES
 from .settings import Settings, load_settings
 
 
@@ -91,6 +92,21 @@ class ProposalParams:
         if "arterial" in self.crossable:
             msg = "arterial roads can never be crossed by a management area; remove 'arterial' from crossable."
             raise InputError(msg)
+        unknown = sorted(set(self.crossable) - set(ROAD_CLASSES))
+        if unknown:
+            msg = (f"crossable has unknown road class(es) {unknown}; use some of "
+                   f"{[c for c in ROAD_CLASSES if c != 'arterial']}.")
+            raise InputError(msg)
+        for name in ("min_households", "max_households"):
+            if getattr(self, name) < 1:
+                msg = f"{name} must be at least 1 household, found {getattr(self, name)}."
+                raise InputError(msg)
+        if self.absorb_max_households < 0:
+            msg = f"absorb_max_households must be ≥ 0 (0: no absorption), found {self.absorb_max_households}."
+            raise InputError(msg)
+        if not 0 <= self.hull_ratio <= 1:
+            msg = f"hull_ratio must be between 0 (tightest hull) and 1 (convex hull), found {self.hull_ratio}."
+            raise InputError(msg)
         if not 0 <= self.exact_max_units <= 12:
             msg = (f"exact_max_units must be between 0 and 12, found {self.exact_max_units} "
                    "(the exact partition grows as 3**n with the cluster size).")
@@ -126,7 +142,16 @@ def _params_from(values: dict[str, Any], base: ProposalParams, where: str) -> Pr
                 raise InputError(msg)
             value = type(current)(value)
         changes[key] = value
-    return dataclasses.replace(base, **changes)
+    try:
+        return dataclasses.replace(base, **changes)
+    except InputError as exc:  # a value out of range: say where it was set
+        raise InputError(f"{where}: {exc}") from None
+
+
+#: Settings that apply to the whole city only (orphan buildings are grouped before streets are known).
+CITY_WIDE = ("orphan_gap_m",)
+#: Top-level tables a proposal config may hold: the proposal, settings tables, mode rules.
+CONFIG_TABLES = ("proposal", "prices", "operating", "modes")
 
 
 def load_proposal_config(
@@ -143,10 +168,24 @@ def load_proposal_config(
     path = Path(path)
     settings = load_settings(path)
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    tables = [k for k, v in data.items() if isinstance(v, dict)]
+    unknown = sorted(set(tables) - set(CONFIG_TABLES))
+    if unknown:
+        msg = (f"`{path}`: unknown section(s) {['[' + t + ']' for t in unknown]}; expected some of "
+               f"{['[' + t + ']' for t in CONFIG_TABLES]}. Fix the spelling (a misspelt section would be ignored).")
+        raise InputError(msg)
     section = data.get("proposal", {})
     params = _params_from(section, ProposalParams(), f"`{path}` [proposal]")
-    streets = {
-        name: _params_from(values, params, f"`{path}` [proposal.streets.{name}]")
-        for name, values in section.get("streets", {}).items()
-    }
+    streets = {}
+    for name, values in section.get("streets", {}).items():
+        where = f"`{path}` [proposal.streets.\"{name}\"]"
+        if not isinstance(values, dict):
+            msg = f"{where} must be a table of proposal settings, found {values!r}."
+            raise InputError(msg)
+        city_wide = sorted(set(values) & set(CITY_WIDE))
+        if city_wide:
+            msg = (f"{where}: {city_wide} apply to the whole city (orphan buildings are grouped before streets "
+                   "are known); set them under [proposal] instead.")
+            raise InputError(msg)
+        streets[name] = _params_from(values, params, where)
     return params, streets, settings

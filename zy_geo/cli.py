@@ -155,7 +155,8 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path |
     total = plans.totals().iloc[-1]
     n_ext = 0 if plans.extensions is None else len(plans.extensions)
     click.echo(f"{len(plans.plans)} plans, {n_ext} extensions (扩围); facilities {total['cost_yuan']:,.0f} yuan, "
-               f"subsidy {total['subsidy_yuan']:,.0f} (city {total['city_yuan']:,.0f}, bodies {total['body_yuan']:,.0f})")
+               f"subsidy {total['subsidy_yuan']:,.0f} (city {total['city_yuan']:,.0f}, "
+               f"bodies {total['body_yuan']:,.0f})")
     click.echo(f"index: {out_dir / 'index.html'}\nfunding ledger: {out_dir / 'funding_ledger.xlsx'}")
 
 

@@ -33,6 +33,7 @@ import io as _io
 import logging
 import unicodedata
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -470,7 +471,8 @@ def points_from_table(
     return gdf
 
 
-def read_city(path: str | Path, *, report: ProblemReport | None = None) -> dict[str, gpd.GeoDataFrame]:
+def read_city(path: str | Path, *, report: ProblemReport | None = None,
+              required: Sequence[str] = ()) -> dict[str, gpd.GeoDataFrame]:
     """Every spatial layer of a city GeoPackage, each converted to EPSG:4544.
 
     Parameters
@@ -479,6 +481,8 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None) -> dict[
         A GeoPackage such as ``zy-geo sample`` writes.
     report : ProblemReport, optional
         Passed to :func:`read_layer` for each layer.
+    required : sequence of str
+        Layers the caller cannot do without; a missing one is an error naming the layers present.
 
     Returns
     -------
@@ -508,5 +512,11 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None) -> dict[
     order = [n for n in CITY_LAYERS if n in spatial] + [n for n in spatial if n not in CITY_LAYERS]
     if not order:
         msg = f"`{path.name}` has no spatial layer; expected some of: {', '.join(CITY_LAYERS)}."
+        raise InputError(msg)
+    missing = [n for n in required if n not in spatial]
+    if missing:
+        msg = (f"`{path.name}` has no layer {', '.join(repr(n) for n in missing)}, which this step needs; "
+               f"it has {', '.join(repr(n) for n in order)}. Add the layer (names as in zy_geo.schema.CITY_LAYERS) "
+               "or rename yours.")
         raise InputError(msg)
     return {name: to_metric(read_layer(path, name, report=report)) for name in order}

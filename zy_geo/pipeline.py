@@ -119,7 +119,7 @@ def run(
     files: dict[str, Path] = {}
 
     t = time.perf_counter()
-    layers = read_city(city)
+    layers = read_city(city, required=("compounds", "streets"))
     timings["read city"] = time.perf_counter() - t
     compounds = layers["compounds"]
 
@@ -198,7 +198,7 @@ def load_compounds(
     Returns the layers (``layers["compounds"]`` replaced by the joined compounds), the ledger
     result and the join result.
     """
-    layers = read_city(city)
+    layers = read_city(city, required=("compounds", "streets"))
     if ledger is None:
         return layers, None, None
     led = read_ledger(ledger)
@@ -314,5 +314,9 @@ def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFr
 def _plans_for(proposals: ProposalResult, compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
                **kwargs) -> PlanSet:
     """build_plans with the Tuoxi, building and road layers of a city."""
+    if "tuoxi" not in layers:
+        msg = ("the city file has no layer 'tuoxi' (the Tuoxi central urban area), which decides who pays the "
+               "subsidy (notice §五(二)); add the polygon as layer 'tuoxi'.")
+        raise InputError(msg)
     return build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
                        roads=layers.get("roads"), **kwargs)

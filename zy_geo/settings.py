@@ -38,6 +38,12 @@ class Prices:
     parking_space_yuan: float = 1500.0
     ev_charger_yuan: float = 4000.0
 
+    def __post_init__(self) -> None:
+        bad = [f"{f.name} = {getattr(self, f.name)}" for f in dataclasses.fields(self) if getattr(self, f.name) < 0]
+        if bad:
+            msg = f"prices must be ≥ 0 yuan, found {', '.join(bad)}."
+            raise InputError(msg)
+
 
 @dataclass(frozen=True)
 class Operating:
@@ -83,6 +89,14 @@ class Settings:
     prices: Prices = field(default_factory=Prices)
     operating: Operating = field(default_factory=Operating)
 
+    def __post_init__(self) -> None:
+        if self.subsidy_cap_yuan < 0:
+            msg = f"subsidy_cap_yuan must be ≥ 0, found {self.subsidy_cap_yuan}."
+            raise InputError(msg)
+        if not 0 <= self.tuoxi_city_share <= 1:
+            msg = f"tuoxi_city_share is a share between 0 and 1, found {self.tuoxi_city_share}."
+            raise InputError(msg)
+
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some values changed."""
         return dataclasses.replace(self, **changes)
@@ -114,7 +128,10 @@ def _merge(cls: type, base: Any, values: dict[str, Any], source: str, section: s
             raise InputError(msg)
         else:
             changes[key] = value
-    return dataclasses.replace(base, **changes)
+    try:
+        return dataclasses.replace(base, **changes)
+    except InputError as exc:  # a value out of range: say where it was set
+        raise InputError(f"`{source}` [{section}]: {exc}") from None
 
 
 def load_settings(path: str | Path | None = None, *, base: Settings | None = None) -> Settings:
