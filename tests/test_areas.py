@@ -321,7 +321,7 @@ def test_exports_gpkg_layers_and_chinese_summary(tmp_path):
     assert areas.crs.to_epsg() == 4544 and areas["unit_ids"].tolist() == ["c0；c1"]
     x = r.to_xlsx(tmp_path / "p.xlsx")
     wb = openpyxl.load_workbook(x)
-    assert wb.sheetnames == ["汇总", "管理区域", "单元去向", "待处理"]
+    assert wb.sheetnames == ["汇总", "管理区域", "单元去向", "待处理", "参数"]
     header = [c.value for c in wb["汇总"][1]]
     assert header[:3] == ["街道（镇）", "单元数", "无物业户数"]
     last = [c.value for c in wb["汇总"][wb["汇总"].max_row]]
@@ -454,3 +454,30 @@ def test_street_code_is_taken_from_a_code_column_and_bad_streets_are_named():
         propose_areas(c, streets=streets, street_params={"莲花街": ProposalParams()})
     with pytest.raises(InputError, match="no `street` column"):
         propose_areas(c, streets=streets.drop(columns="street"))
+
+
+def test_summary_xlsx_speaks_chinese_and_lists_the_prices_used(tmp_path):
+    import pandas as pd
+
+    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (1000, 1000, 1012, 1030)], [70, 70, 12])
+    r = propose_areas(c, streets=_streets((-100, -100, 1200, 1200)),
+                      settings=Settings().replace(prices=Settings().prices.__class__(fence_per_m_yuan=120.0)))
+    x = pd.read_excel(r.to_xlsx(tmp_path / "p.xlsx"), sheet_name=None)
+    rem = x["待处理"].iloc[0]
+    assert (rem["去向"], rem["建议管理方式"], rem["类型"], rem["来源"]) == ("暂不能合并（需另行处理）", "自行管理",
+                                                                     "开放式小区", "小区图斑")
+    assert x["管理区域"]["约束条件"].iloc[0] == "附近再无可合并单元"
+    prices = x["参数"].set_index("参数")
+    assert prices.loc["fence_per_m_yuan", "来源"] == "已修改"
+    assert prices.loc["camera_yuan", "来源"].startswith("默认")
+    assert prices.loc["max_households", "名称"] == "区域最多户数"
+
+
+def test_an_empty_areas_layer_is_still_a_polygon_layer(tmp_path):
+    import pyogrio
+
+    c = _compounds([(0, 0, 30, 30)], [20])
+    r = propose_areas(c, streets=_streets((-100, -100, 500, 500)))
+    assert r.areas.empty
+    layers = dict(pyogrio.list_layers(r.to_gpkg(tmp_path / "p.gpkg")))
+    assert layers["areas"] == "MultiPolygon"

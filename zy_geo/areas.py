@@ -23,6 +23,8 @@ unit ids, so results are deterministic.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +34,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._areas_config import ProposalParams
-from ._areas_solve import ABSORB_HOW_ZH, solve
+from ._areas_solve import ABSORB_HOW_ZH, REASONS_ZH, solve
 from ._errors import InputError
 from .enclosures import assign_enclosure, enclosures
+from .schema import COMPOUND_KINDS, MODES
 from .settings import Settings
 from .units import build_units
 
@@ -62,6 +65,48 @@ MEMBER_ZH = {
     "reason": "原因", "suggested_mode": "建议管理方式", "group_households": "所在组户数",
     "absorb_fence_m": "扩围新建围挡（米，按组）", "absorb_how": "扩围方式", "absorb_group": "扩围分组",
 }
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return "、".join(map(str, value))
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    return str(value)
+
+
+_YES_NO = {True: "是", False: "否"}
+#: Chinese names of the parameters and prices, for the 参数 sheet.
+PARAM_ZH = {
+    "max_gap_m": "可合并最大间距（米）", "min_households": "区域最少户数", "max_households": "区域最多户数",
+    "max_extent_m": "区域最大半径（米）", "crossable": "可跨越道路等级", "absorb_max_households": "扩围最多户数",
+    "orphan_gap_m": "零星楼栋成组间距（米）", "hull_ratio": "边界紧凑度（0紧—1凸包）",
+    "respect_cost_cap": "尽量不超5万元上限", "exact_max_units": "精确划分最大单元数",
+    "coverage_weight_m": "每多覆盖1户可多建围挡（米）", "subsidy_cap_yuan": "每小区奖补上限（元）",
+    "fence_per_m_yuan": "围挡单价（元/米）", "temporary_barrier_per_m_yuan": "临时隔离设施单价（元/米）",
+    "gate_house_yuan": "门卫室（元/处）", "barrier_gate_yuan": "道闸（元/套）",
+    "pedestrian_gate_yuan": "人行门（元/处）", "camera_yuan": "监控摄像头（元/个）",
+    "light_point_yuan": "照明点位（元/个）", "parking_space_yuan": "停车位（元/个）", "ev_charger_yuan": "充电桩（元/个）",
+}
+SOURCE_ZH = {"compound": "小区图斑", "buildings": "小区外零星楼栋"}
+
+
+def _areas_zh(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Areas for a Chinese sheet: constraint names and yes/no in Chinese, lists joined."""
+    out = _flat(areas.drop(columns="geometry"))
+    out["bound_by"] = out["bound_by"].map(lambda v: "、".join(REASONS_ZH.get(x, x) for x in str(v).split(",")))
+    out["over_cap"] = out["over_cap"].map(_YES_NO)
+    return out.rename(columns=AREA_ZH)
+
+
+def _members_zh(members: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Unit outcomes for a Chinese sheet: outcome, source, kind, mode and yes/no in Chinese."""
+    out = _flat(members.drop(columns="geometry"))
+    for col, names in (("outcome", OUTCOMES), ("absorb_how", ABSORB_HOW_ZH), ("source", SOURCE_ZH),
+                       ("kind", COMPOUND_KINDS), ("suggested_mode", MODES), ("walled", _YES_NO)):
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, names=names: names.get(v, v) if not pd.isna(v) else v)
+    return out.rename(columns=MEMBER_ZH)
 
 
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
@@ -140,17 +185,16 @@ class ProposalResult:
         return head + table + (f"<p>… {len(self.areas) - 15} more</p>" if len(self.areas) > 15 else "")
 
     def to_xlsx(self, path: str | Path) -> Path:
-        """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向) and remainders (待处理)
-        with Chinese headers, and return the path."""
+        """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向), remainders (待处理) and
+        the parameters and prices used (参数, defaults marked) with Chinese headers and values; return the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         sheets = {
             "汇总": self.summary().rename(columns=SUMMARY_ZH),
-            "管理区域": _flat(self.areas.drop(columns="geometry")).rename(columns=AREA_ZH),
-            "单元去向": _flat(self.members.drop(columns="geometry")).assign(
-                outcome=lambda d: d["outcome"].map(OUTCOMES),
-                absorb_how=lambda d: d["absorb_how"].map(ABSORB_HOW_ZH)).rename(columns=MEMBER_ZH),
-            "待处理": _flat(self.remainders.drop(columns="geometry")).rename(columns=MEMBER_ZH),
+            "管理区域": _areas_zh(self.areas),
+            "单元去向": _members_zh(self.members),
+            "待处理": _members_zh(self.remainders),
+            "参数": self.parameters(),
         }
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
             for name, df in sheets.items():
@@ -162,6 +206,32 @@ class ProposalResult:
                     ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 60)
         return path
 
+    def parameters(self) -> pd.DataFrame:
+        """The proposal parameters, per-street overrides and unit prices used, each marked 默认 or 已修改.
+
+        Costs in this proposal rest on these figures; the defaults are planning defaults (the notice
+        sets no prices), so a planner replaces them from the local price list.
+        """
+        rows = []
+        default = ProposalParams()
+        for scope, p in [("全市", self.params), *sorted(self.street_params.items())]:
+            for f in dataclasses.fields(ProposalParams):
+                value = getattr(p, f.name)
+                if scope != "全市" and value == getattr(self.params, f.name):
+                    continue  # a street lists only what it overrides
+                rows.append((scope, "proposal", f.name, _show(value),
+                             "默认" if value == getattr(default, f.name) else "已修改"))
+        base = Settings()
+        rows.append(("全市", "settings", "subsidy_cap_yuan", _show(self.settings.subsidy_cap_yuan),
+                     "默认（通知规定）" if self.settings.subsidy_cap_yuan == base.subsidy_cap_yuan else "已修改"))
+        for f in dataclasses.fields(self.settings.prices):
+            value = getattr(self.settings.prices, f.name)
+            rows.append(("全市", "prices", f.name, _show(value),
+                         "默认（估算用，请按本地价格替换）" if value == getattr(base.prices, f.name) else "已修改"))
+        out = pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "取值", "来源"])
+        out.insert(3, "名称", out["参数"].map(PARAM_ZH).fillna(""))
+        return out
+
     def to_gpkg(self, path: str | Path) -> Path:
         """Write layers ``areas``, ``members``, ``remainders`` and ``enclosures`` (QGIS-readable)."""
         path = Path(path)
@@ -170,8 +240,10 @@ class ProposalResult:
             path.unlink()
         for name, gdf in (("areas", self.areas), ("members", self.members), ("remainders", self.remainders),
                           ("enclosures", self.enclosures)):
+            # an empty layer still says it holds polygons, so QGIS shows it as a polygon layer
+            kw = {"geometry_type": "MultiPolygon"} if gdf.empty else {}
             gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs).to_file(
-                path, layer=name, driver="GPKG", engine="pyogrio")
+                path, layer=name, driver="GPKG", engine="pyogrio", **kw)
         return path
 
     @classmethod
