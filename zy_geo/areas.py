@@ -86,7 +86,8 @@ PARAM_ZH = {
     "fence_per_m_yuan": "围挡单价（元/米）", "temporary_barrier_per_m_yuan": "临时隔离设施单价（元/米）",
     "gate_house_yuan": "门卫室（元/处）", "barrier_gate_yuan": "道闸（元/套）",
     "pedestrian_gate_yuan": "人行门（元/处）", "camera_yuan": "监控摄像头（元/个）",
-    "light_point_yuan": "照明点位（元/个）", "parking_space_yuan": "停车位（元/个）", "ev_charger_yuan": "充电桩（元/个）",
+    "light_point_yuan": "照明点位（元/个）", "parking_space_yuan": "停车位（元/个）",
+    "ev_charger_yuan": "充电桩（元/个）",
 }
 SOURCE_ZH = {"compound": "小区图斑", "buildings": "小区外零星楼栋"}
 
