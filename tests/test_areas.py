@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
-from zy_geo import InputError
-from zy_geo._areas_config import ProposalParams, load_proposal_config
+from zy_geo import InputError, ProposalParams, load_proposal_config
 from zy_geo.areas import propose_areas
 from zy_geo.enclosures import enclosures
 from zy_geo.fencing import area_boundary, enclose
@@ -364,8 +363,9 @@ def test_an_arterial_across_an_irregular_street_always_cuts_it_in_two(corners, y
 def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
     """A big street is noded tile by tile; the faces must be exactly those of noding it whole,
     also where a road runs exactly along a tile edge."""
-    from zy_geo import enclosures as enclosures_module
     from shapely.geometry import Polygon
+
+    from zy_geo import enclosures as enclosures_module
 
     rng = np.random.default_rng(7)
     poly = Polygon([(0, 0), (1000, 40), (980, 1000), (30, 950)])
