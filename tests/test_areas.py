@@ -481,3 +481,9 @@ def test_an_empty_areas_layer_is_still_a_polygon_layer(tmp_path):
     assert r.areas.empty
     layers = dict(pyogrio.list_layers(r.to_gpkg(tmp_path / "p.gpkg")))
     assert layers["areas"] == "MultiPolygon"
+
+
+def test_an_area_crossed_only_by_a_footpath_still_has_its_vehicle_gate():
+    roads = gpd.GeoDataFrame({"road_class": ["path"]}, geometry=[LineString([(-50, 50), (150, 50)])], crs=CRS)
+    e = enclose([box(0, 0, 100, 100)], walled=[False], settings=Settings(), roads=roads)
+    assert (e.vehicle_gates, e.pedestrian_gates) == (1, 2)  # main gate + the path in and out

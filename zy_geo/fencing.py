@@ -428,7 +428,9 @@ def enclose_many(
     if around is not None and around._r_tree is not None:
         vehicle, pedestrian = _gates(rings, around.roads, around._r_tree, n)
     new_fence = np.maximum(perimeter - wall - facade, 0.0)
-    vehicle = np.where(vehicle + pedestrian == 0, 1, vehicle)  # the main gate, where the area meets its road
+    # the main vehicle gate, where the area meets its road, also when only footpaths cross its boundary
+    # (paths make pedestrian gates; an area of hundreds of households still needs a gate for vehicles)
+    vehicle = np.maximum(vehicle, 1)
     cameras = cameras_per_gate * (vehicle + pedestrian) + np.ceil(perimeter / camera_spacing_m).astype(np.int64)
     p = settings.prices
     out = []
