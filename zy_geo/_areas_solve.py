@@ -410,13 +410,10 @@ _AREA_COLUMNS = [
 def _explain(bound: set[str], n_units: int, over_cap: bool, *, alone_over_max: bool = False,
              max_households: int = 0) -> str:
     if alone_over_max:  # one compound bigger than the maximum: its own area, not split
-        return (f"单个单元户数已超过上限 {max_households} 户，自成一个管理区域（不拆分小区）"
-                + ("；估算造价超过每小区5万元奖补上限，超出部分需另筹" if over_cap else ""))
-    text = f"{n_units} 个单元就近合并" if n_units > 1 else "单个单元自成一个管理区域"
-    if bound:
-        text += "；受" + "、".join(REASONS_ZH[b] for b in sorted(bound)) + "约束"
+        text = f"单个单元户数已超过上限 {max_households} 户，自成一个管理区域（不拆分小区）"
     else:
-        text += "；周边再无可合并单元"
+        text = f"{n_units} 个单元就近合并" if n_units > 1 else "单个单元自成一个管理区域"
+        text += ("；受" + "、".join(REASONS_ZH[b] for b in sorted(bound)) + "约束") if bound else "；周边再无可合并单元"
     if over_cap:
         text += "；估算造价超过每小区5万元奖补上限，超出部分需另筹"
     return text

@@ -314,9 +314,5 @@ def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFr
 def _plans_for(proposals: ProposalResult, compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
                **kwargs) -> PlanSet:
     """build_plans with the Tuoxi, building and road layers of a city."""
-    if "tuoxi" not in layers:
-        msg = ("the city file has no layer 'tuoxi' (the Tuoxi central urban area), which decides who pays the "
-               "subsidy (notice §五(二)); add the polygon as layer 'tuoxi'.")
-        raise InputError(msg)
     return build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
                        roads=layers.get("roads"), **kwargs)

@@ -262,8 +262,9 @@ def build_plans(
     plans = plans.join(recommend_modes(plans, rules=rules, settings=settings))
     cols = [c for c in ("unit_id", "absorbed_by", "households", "absorb_fence_m", "absorb_how", "absorb_group")
             if c in m.columns]
-    absorbed = m[m["outcome"] == "absorbed"][cols].reset_index(drop=True)
-    extensions = _extensions(m[m["outcome"] == "absorbed"], comp, tuoxi=tuoxi, settings=settings)
+    in_neighbour = m[m["outcome"] == "absorbed"]
+    absorbed = in_neighbour[cols].reset_index(drop=True)
+    extensions = _extensions(in_neighbour, comp, tuoxi=tuoxi, settings=settings)
     return PlanSet(plans, needs, members, absorbed, settings, context, extensions)
 
 
@@ -279,14 +280,11 @@ def _extensions(absorbed: gpd.GeoDataFrame, comp: pd.DataFrame, *, tuoxi: gpd.Ge
     fence is summed over groups, not units. Proposals written before groups were recorded fall back
     to one group per (compound, how, fence) — the figures a group's units share.
     """
-    if absorbed.empty:
-        ext = gpd.GeoDataFrame(pd.DataFrame(columns=_EXTENSION_COLUMNS), geometry=[], crs=absorbed.crs)
-        return ext.join(funding_split(ext.assign(cost_yuan=0.0), tuoxi=tuoxi, settings=settings)
-                        .drop(columns=["body", "cost_yuan"])).assign(rule_zh=pd.Series(dtype=object))
     a = absorbed.copy()
-    a["absorb_fence_m"] = pd.to_numeric(a.get("absorb_fence_m"), errors="coerce").fillna(0.0)
+    missing = pd.Series(np.nan, index=a.index)  # columns older proposal files lack
+    a["absorb_fence_m"] = pd.to_numeric(a.get("absorb_fence_m", missing), errors="coerce").fillna(0.0)
     if "absorb_group" not in a.columns or a["absorb_group"].isna().any():
-        a["absorb_group"] = a["absorbed_by"].astype(str) + "|" + a.get("absorb_how", "").astype(str) + "|" + \
+        a["absorb_group"] = a["absorbed_by"].astype(str) + "|" + a.get("absorb_how", missing).astype(str) + "|" + \
             a["absorb_fence_m"].astype(str)
     rows, geoms = [], []
     for anchor, g in a.groupby(a["absorbed_by"].astype(str), sort=True):
