@@ -60,7 +60,7 @@ def ensure_chromium() -> None:
         _say("installing Debian's chromium for the browser tests (first use)")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.call(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
-        subprocess.call(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], env=env,
+        subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], env=env,
                         stdout=subprocess.DEVNULL)
     if not shutil.which("chromium"):
         _say("chromium not found: browser tests will be skipped (apt-get install chromium)")

@@ -26,10 +26,9 @@ def _figure(plan: pd.Series, members: gpd.GeoDataFrame, buildings: np.ndarray | 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .figures import chinese_font
+    from ._fonts import chinese_rc
 
-    font = chinese_font()
-    with plt.rc_context({"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"]}):
+    with plt.rc_context(chinese_rc()):
         fig, ax = plt.subplots(figsize=(6, 5))
         gpd.GeoSeries([plan.geometry], crs=members.crs).boundary.plot(ax=ax, color="#c51b7d", linewidth=2,
                                                                       linestyle="--")
