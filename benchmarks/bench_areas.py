@@ -14,7 +14,7 @@ component, 10 constructions and 1 annealing pass); ``maxp_default`` (the same wi
 defaults: 999 constructions, 10 annealing passes; small sizes only).
 
 Every grouping is scored by the same evaluator and priced by the same function
-(``zy_geo.fencing.enclose_many`` with the group's enclosure, crossable roads and building façades):
+(``zy_geo.areas.fencing.enclose_many`` with the group's enclosure, crossable roads and building façades):
 
 * areas crossing a barrier / a street line: members in different enclosures / streets;
 * covered share: unmanaged households in a viable area (min ≤ households ≤ max unless one unit,
@@ -56,7 +56,7 @@ TIMEOUT_S = 1200
 
 
 def _city(scale: float) -> Path:
-    from zy_geo.sample import generate_sample
+    from zy_geo.sample.generate import generate_sample
 
     out = CACHE / f"scale_{scale:g}"
     city = out / "city.gpkg"
@@ -66,10 +66,10 @@ def _city(scale: float) -> Path:
 
 
 def _units(scale: float):
-    from zy_geo._areas_config import ProposalParams
-    from zy_geo.enclosures import assign_enclosure, enclosures
-    from zy_geo.io import read_city
-    from zy_geo.units import build_units
+    from zy_geo.areas.config import ProposalParams
+    from zy_geo.areas.enclosures import assign_enclosure, enclosures
+    from zy_geo.areas.units import build_units
+    from zy_geo.io.read import read_city
 
     layers = read_city(_city(scale))
     p = ProposalParams()
@@ -199,7 +199,7 @@ def _maxp(units, p, *, constructions: int = 10, annealing: int = 1) -> np.ndarra
 
 
 def _zy(layers, p):
-    from zy_geo.areas import propose_areas
+    from zy_geo.areas.propose import propose_areas
 
     r = propose_areas(layers["compounds"], streets=layers["streets"], buildings=layers.get("buildings"),
                       roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), params=p)
@@ -207,11 +207,11 @@ def _zy(layers, p):
 
 
 class _Pricer:
-    """Prices groups of units the same way for every method: ``zy_geo.fencing.enclose_many`` with each
+    """Prices groups of units the same way for every method: ``zy_geo.areas.fencing.enclose_many`` with each
     group's enclosure (when it has one), the crossable roads (gates) and the building façades."""
 
     def __init__(self, layers, units, enc, p, anchors):
-        from zy_geo.fencing import Surroundings
+        from zy_geo.areas.fencing import Surroundings
         from zy_geo.settings import Settings
 
         self.s = Settings()
@@ -227,7 +227,7 @@ class _Pricer:
 
     def price(self, groups):
         """``groups``: list of (geoms, walled, enclosure_id) → list of Enclosure."""
-        from zy_geo.fencing import enclose_many
+        from zy_geo.areas.fencing import enclose_many
 
         if not groups:
             return []

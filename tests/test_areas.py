@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
 from zy_geo import InputError, ProposalParams, load_proposal_config
-from zy_geo.areas import propose_areas
-from zy_geo.enclosures import enclosures
-from zy_geo.fencing import area_boundary, enclose
+from zy_geo.areas.enclosures import enclosures
+from zy_geo.areas.fencing import area_boundary, enclose
+from zy_geo.areas.propose import propose_areas
 from zy_geo.settings import Settings
 
 CRS = "EPSG:4544"
@@ -365,7 +365,7 @@ def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
     also where a road runs exactly along a tile edge."""
     from shapely.geometry import Polygon
 
-    from zy_geo import enclosures as enclosures_module
+    from zy_geo.areas import enclosures as enclosures_module
 
     rng = np.random.default_rng(7)
     poly = Polygon([(0, 0), (1000, 40), (980, 1000), (30, 950)])
@@ -386,7 +386,7 @@ def test_tiled_noding_gives_the_same_enclosures(monkeypatch):
 
 def test_pricing_many_areas_at_once_equals_pricing_each():
     """enclose_many (one vectorised pass) gives each group the figures enclose gives it alone."""
-    from zy_geo.fencing import Surroundings, enclose_many
+    from zy_geo.areas.fencing import Surroundings, enclose_many
 
     groups = [[box(0, 0, 60, 40), box(70, 0, 130, 40)],            # two open compounds 10 m apart
               [box(300, 0, 380, 80)],                               # one walled compound

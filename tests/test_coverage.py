@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from zy_geo._errors import InputError
 from zy_geo.coverage import coverage_table, to_chinese, write_coverage_xlsx
+from zy_geo.errors import InputError
 from zy_geo.schema import MODES, SIX_HAVES
 
 FIVE = ["gate", "cleaning", "maintenance", "greening", "security"]

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from zy_geo._errors import CRSError
 from zy_geo.crs import (
     assert_metric,
     bd09_to_gcj02,
@@ -23,6 +22,7 @@ from zy_geo.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from zy_geo.errors import CRSError
 
 china = st.tuples(st.floats(73.7, 134.7), st.floats(18.2, 53.5))
 

@@ -3,7 +3,7 @@ import pytest
 from shapely.geometry import box
 
 from zy_geo import InputError
-from zy_geo.funding import funding_split, funding_totals
+from zy_geo.plans.funding import funding_split, funding_totals
 from zy_geo.settings import Settings
 
 CRS = "EPSG:4544"

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from zy_geo._encoding import detect_bytes_encoding, fix_mojibake, mojibake_encoding
-from zy_geo._errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
-from zy_geo._io_checks import coordinate_problem
-from zy_geo.io import points_from_table, read_city, read_layer, read_table
+from zy_geo.errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
+from zy_geo.io._checks import coordinate_problem
+from zy_geo.io._encoding import detect_bytes_encoding, fix_mojibake, mojibake_encoding
+from zy_geo.io.read import points_from_table, read_city, read_layer, read_table
 
 NAMES = ["莲花小区", "三贤祠苑", "资溪街道零星住宅"]
 # the 6,763 characters of GB2312 (rows 16–87), the ones compound names are written with

@@ -5,11 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from zy_geo._errors import CRSError, InputError, ProblemReport
-from zy_geo._names import name_key, norm_id, norm_name
 from zy_geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from zy_geo.join import join_ledger
-from zy_geo.ledger import LedgerResult
+from zy_geo.errors import CRSError, InputError, ProblemReport
+from zy_geo.ledger._names import name_key, norm_id, norm_name
+from zy_geo.ledger.join import join_ledger
+from zy_geo.ledger.read import LedgerResult
 
 X0, Y0 = 462000, 3334000  # EPSG:4544, in Ziyang
 FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")

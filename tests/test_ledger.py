@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zy_geo._errors import InputError
-from zy_geo._ledger_headers import canonical, find_header
-from zy_geo._ledger_values import parse_bool, parse_code, parse_int, parse_number, parse_year
-from zy_geo.ledger import read_ledger, validate_ledger, write_clean
+from zy_geo.errors import InputError
+from zy_geo.ledger._headers import canonical, find_header
+from zy_geo.ledger._values import parse_bool, parse_code, parse_int, parse_number, parse_year
+from zy_geo.ledger.read import read_ledger, validate_ledger, write_clean
 from zy_geo.schema import LEDGER_COLUMNS
 
 from .fixtures_ledger import (
@@ -389,7 +389,7 @@ def test_value_vocabularies():
 
 
 def test_kind_and_mode_spellings():
-    from zy_geo._ledger_values import Vocabulary
+    from zy_geo.ledger._values import Vocabulary
     from zy_geo.schema import load_jurisdictions
 
     v = Vocabulary(load_jurisdictions())
@@ -423,7 +423,7 @@ def test_any_mix_of_rows_is_fully_accounted_for(tmp_path_factory, kinds):
 
 
 def test_sample_ledger_against_its_answer_key(tmp_path):
-    from zy_geo.sample import make_sample, write_sample
+    from zy_geo.sample.generate import make_sample, write_sample
 
     city = make_sample(scale=0.2, seed=7)
     r = read_ledger(write_sample(city, tmp_path)["ledger"])

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, box
 
 from zy_geo import InputError
 from zy_geo._map_offline import external_references
-from zy_geo.areas import propose_areas
+from zy_geo.areas.propose import propose_areas
 from zy_geo.maps import coverage_map, milestone_batch, save_map
 
 from ._browser import chromium, open_page

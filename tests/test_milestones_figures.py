@@ -5,7 +5,6 @@ import warnings
 
 import geopandas as gpd
 import pandas as pd
-import pytest
 from shapely.geometry import box
 
 from zy_geo.figures import coverage_figure

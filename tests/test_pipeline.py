@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from zy_geo.cli import cli
 from zy_geo.pipeline import run
-from zy_geo.sample import generate_sample
+from zy_geo.sample.generate import generate_sample
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
 
-from zy_geo.areas import ProposalResult, propose_areas
-from zy_geo.modes import ModeRules, load_mode_rules, recommend_modes
-from zy_geo.plans import build_plans
+from zy_geo.areas.propose import ProposalResult, propose_areas
+from zy_geo.plans.build import build_plans
+from zy_geo.plans.modes import ModeRules, load_mode_rules, recommend_modes
 
 CRS = "EPSG:4544"
 SIX = ["gate", "cleaning", "maintenance", "greening", "security", "parking"]
@@ -126,7 +126,7 @@ def test_proposal_round_trip_through_gpkg(plans, tmp_path):
 
 def test_cli_plan_on_the_sample(tmp_path):
     from zy_geo.cli import cli
-    from zy_geo.sample import generate_sample
+    from zy_geo.sample.generate import generate_sample
 
     f = generate_sample(tmp_path / "city", scale=0.2, seed=3)
     res = CliRunner().invoke(cli, ["plan", str(f["city"]), "--survey", str(f["ledger"]), "--no-figures",
@@ -187,7 +187,7 @@ def test_absorbing_compound_extension_is_in_the_funding_ledger(tmp_path):
 
 
 def test_a_group_absorbed_together_is_fenced_once():
-    from zy_geo.plans import _extensions
+    from zy_geo.plans.build import _extensions
     from zy_geo.settings import Settings
 
     members = gpd.GeoDataFrame({

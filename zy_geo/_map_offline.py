@@ -13,7 +13,7 @@ import mimetypes
 import re
 from importlib import resources
 
-from ._errors import InputError
+from .errors import InputError
 
 #: CDN file name → vendored file (relative to zy_geo/static).
 VENDORED = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ._errors import InputError, ZyGeoError
+from .errors import InputError, ZyGeoError
 
 
 def _progress() -> bool:
@@ -37,7 +37,7 @@ def cli() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 def sample(scale: float, seed: int, out_dir: Path) -> None:
     """Generate the synthetic sample city (GeoPackage + survey ledger .xlsx)."""
-    from .sample import generate_sample
+    from .sample.generate import generate_sample
 
     try:
         files = generate_sample(out_dir, scale=scale, seed=seed, progress=_progress())
@@ -57,7 +57,7 @@ def sample(scale: float, seed: int, out_dir: Path) -> None:
 @click.option("--limit", type=int, default=40, show_default=True, help="Problems shown on screen.")
 def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool, limit: int) -> None:
     """Check a survey ledger (摸底台账); exit 0 when usable, 1 when not."""
-    from .ledger import validate_ledger
+    from .ledger.read import validate_ledger
 
     try:
         result = validate_ledger(ledger, out=out, strict=strict)
@@ -168,7 +168,7 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path |
 def demo(scale: float, seed: int, out_dir: Path) -> None:
     """The main job on the bundled sample: generate it, then ``run`` on it."""
     from .pipeline import run as run_pipeline
-    from .sample import generate_sample
+    from .sample.generate import generate_sample
 
     click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
     files = generate_sample(out_dir / "sample", scale=scale, seed=seed, progress=_progress())

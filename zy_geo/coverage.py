@@ -44,7 +44,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
+from .errors import InputError
 from .milestones import milestone_batch, milestone_status, milestone_table  # noqa: F401  (coverage API)
 from .schema import MODES, SIX_HAVES, SIX_HAVES_SHORT
 
@@ -90,7 +90,7 @@ def _boolean(compounds: pd.DataFrame, col: str) -> pd.Series:
     except (TypeError, ValueError) as exc:
         bad = compounds[col][~compounds[col].isin([True, False]) & compounds[col].notna()]
         msg = (f"column {col} ({SIX_HAVES.get(col, col)}) must be true/false/blank; row {bad.index[0]!r} "
-               f"holds {bad.iloc[0]!r}. Read the ledger with zy_geo.ledger.read_ledger, which turns "
+               f"holds {bad.iloc[0]!r}. Read the ledger with zy_geo.ledger.read.read_ledger, which turns "
                "有/无/是/否/√/× into booleans.")
         raise InputError(msg) from exc
 
@@ -103,7 +103,7 @@ def _modes(compounds: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         if odd.any():
             where = ", ".join(f"row {i!r}: {v!r}" for i, v in mode[odd].head(5).items())
             msg = (f"column mode holds values that are not management modes ({where}); expected one of "
-                   f"{', '.join(MODES)}. Read the ledger with zy_geo.ledger.read_ledger, which maps "
+                   f"{', '.join(MODES)}. Read the ledger with zy_geo.ledger.read.read_ledger, which maps "
                    "专业化物业管理/社区物业服务中心/自行管理/无 to them.")
             raise InputError(msg)
     else:
@@ -191,7 +191,7 @@ def coverage_table(
     Parameters
     ----------
     compounds : DataFrame or GeoDataFrame
-        One row per compound (e.g. :attr:`zy_geo.join.JoinResult.joined`) with ``mode`` and/or
+        One row per compound (e.g. :attr:`zy_geo.ledger.join.JoinResult.joined`) with ``mode`` and/or
         ``managed``, ``households``, optionally ``floor_area_m2`` and the six-haves columns
         (:data:`zy_geo.schema.SIX_HAVES`), and the ``by`` columns.
     by : str or sequence of str

@@ -46,7 +46,7 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS
 
-from ._errors import CRSError
+from .errors import CRSError
 
 #: Metric CRS for all areas and distances: CGCS2000 / 3-degree Gauss-Kruger CM 105E.
 METRIC_CRS = "EPSG:4544"
@@ -482,7 +482,7 @@ def assert_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "this la
     >>> assert_metric(to_frame(g, "gcj02"), what="compounds")
     Traceback (most recent call last):
     ...
-    zy_geo._errors.CRSError: compounds is shifted to gcj02 for display; ...
+    zy_geo.errors.CRSError: compounds is shifted to gcj02 for display; ...
     """
     mark = gdf.attrs.get(FRAME_ATTR)
     name = what if what.isidentifier() else "gdf"

@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import require
 from ._fonts import chinese_font, chinese_rc
+from .errors import require
 
 __all__ = ["chinese_font", "coverage_figure"]
 

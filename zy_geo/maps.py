@@ -37,8 +37,8 @@ from branca.element import Element, MacroElement
 from folium.plugins import Fullscreen, Search
 from jinja2 import Template
 
-from ._errors import InputError
 from ._map_offline import inline_assets
+from .errors import InputError
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
 from .settings import Settings
@@ -74,7 +74,7 @@ def _drop_pii(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _display(gdf: gpd.GeoDataFrame, *, simplify_m: float, frame: str) -> gpd.GeoDataFrame:
     """Simplify in metres, project to WGS84 (or shift to GCJ-02) and round to 1e-6° (≈ 0.1 m)."""
     if gdf.crs is None:
-        msg = "a layer passed to the map has no CRS; read it with zy_geo.io.read_layer or use set_crs() first."
+        msg = "a layer passed to the map has no CRS; read it with zy_geo.io.read.read_layer or use set_crs() first."
         raise InputError(msg)
     out = gdf.to_crs("EPSG:4544")
     if simplify_m > 0:
@@ -231,7 +231,7 @@ def coverage_map(
         ``body`` for the body layer.
     roads, rivers : GeoDataFrame, optional
         The offline vector basemap (no tiles needed).
-    proposals : zy_geo.areas.ProposalResult, optional
+    proposals : zy_geo.areas.propose.ProposalResult, optional
         Proposed management areas and flagged remainders drawn over the compounds.
     title, subtitle : str
         Title block (escaped): what, as-of date, data source.

@@ -14,18 +14,18 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._areas_config import load_proposal_config
-from ._errors import InputError
-from .areas import ProposalResult, propose_areas
+from .areas.config import load_proposal_config
+from .areas.propose import ProposalResult, propose_areas
 from .coverage import coverage_table, write_coverage_xlsx
+from .errors import InputError
 from .figures import coverage_figure
-from .io import read_city
-from .join import JoinResult, join_ledger
-from .ledger import LedgerResult, read_ledger, write_clean
+from .io.read import read_city
+from .ledger.join import JoinResult, join_ledger
+from .ledger.read import LedgerResult, read_ledger, write_clean
 from .maps import coverage_map, save_map
 from .milestones import milestone_table
-from .modes import load_mode_rules
-from .plans import PlanSet, build_plans
+from .plans.build import PlanSet, build_plans
+from .plans.modes import load_mode_rules
 
 
 @dataclass

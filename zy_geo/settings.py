@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputError
+from .errors import InputError
 
 
 @dataclass(frozen=True)

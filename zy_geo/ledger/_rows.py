@@ -1,9 +1,9 @@
-"""The row reader behind :func:`zy_geo.ledger.read_ledger`.
+"""The row reader behind :func:`zy_geo.ledger.read.read_ledger`.
 
 Every row below a header is kept, rejected or skipped, and every decision is a Problem naming
 sheet, Excel row and column.
 
-The rules (what is an error, a warning, a note) are documented in :mod:`zy_geo.ledger`.
+The rules (what is an error, a warning, a note) are documented in :mod:`zy_geo.ledger.read`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import ProblemReport
-from ._ledger_headers import PII, Column, header_score
-from ._ledger_values import (
+from ..errors import ProblemReport
+from ..schema import COMPOUND_KINDS, LEDGER_COLUMNS, MODES, SIX_HAVES
+from ._headers import PII, Column, header_score
+from ._values import (
     Vocabulary,
     has_pii,
     is_blank,
@@ -27,7 +28,6 @@ from ._ledger_values import (
     parse_year,
     redact_pii,
 )
-from .schema import COMPOUND_KINDS, LEDGER_COLUMNS, MODES, SIX_HAVES
 
 #: Keys of the row accounting (``skipped`` = total + blank + note rows is added by the result).
 COUNT_KEYS = ("read", "kept", "rejected", "total_rows", "blank_rows", "note_rows")

@@ -9,9 +9,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..schema import SIX_HAVES
+from ..settings import Settings
 from .facilities import FacilityNeeds
-from .schema import SIX_HAVES
-from .settings import Settings
 
 
 def _tick(v: object) -> str:
@@ -26,7 +26,7 @@ def _figure(plan: pd.Series, members: gpd.GeoDataFrame, buildings: np.ndarray | 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ._fonts import chinese_rc
+    from .._fonts import chinese_rc
 
     with plt.rc_context(chinese_rc()):
         fig, ax = plt.subplots(figsize=(6, 5))
@@ -85,7 +85,7 @@ def write_plan_docx(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataF
     ])
 
     doc.add_heading("二、“六有”现状", level=2)
-    from .schema import SIX_HAVES as LABELS
+    from ..schema import SIX_HAVES as LABELS
 
     _table(doc, ["项目", "现状"], [[LABELS[k], _tick(plan.get(k))] for k in SIX_HAVES])
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .schema import COMPOUND_KINDS, SIX_HAVES, SIX_HAVES_SHORT
+from ..schema import COMPOUND_KINDS, SIX_HAVES, SIX_HAVES_SHORT
 
 #: (group, header) of each ledger column; group None = single-level header merged over 2 rows.
 LEDGER_SHEET_COLUMNS: list[tuple[str | None, str]] = [
@@ -106,7 +106,7 @@ def ledger_rows(compounds, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
     coordinates as written (``gcj_lon/gcj_lat``) and as WGS84 (``lon/lat``), and ``expect``:
     ``ok``; ``rejected`` (households unreadable: 约120户, 不详); ``duplicate`` (a second copy).
     """
-    from .crs import wgs84_to_gcj02
+    from ..crs import wgs84_to_gcj02
 
     c = compounds[(compounds["mode"] == "none") | ~compounds[list(SIX_HAVES)].all(axis=1)].reset_index(drop=True)
     n = len(c)

@@ -33,7 +33,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._errors import InputError
+from ..errors import InputError
 
 
 def _is_managed(compounds: pd.DataFrame) -> pd.Series:

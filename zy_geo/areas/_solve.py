@@ -1,4 +1,4 @@
-"""The grouping pass behind :func:`zy_geo.areas.propose_areas` (private)."""
+"""The grouping pass behind :func:`zy_geo.areas.propose.propose_areas` (private)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._areas_config import ProposalParams
-from ._areas_exact import EXACT_LIMIT, partition_exactly
+from ..settings import Settings
+from ._exact import EXACT_LIMIT, partition_exactly
+from .config import ProposalParams
 from .fencing import Surroundings, enclose_many
-from .settings import Settings
 
 REASONS_ZH = {
     "max_households": "户数上限",
@@ -30,7 +30,7 @@ ABSORB_HOW_ZH = {"extend": "外扩已管理小区围挡", "own": "保留自身�
 
 
 class _GroupPricer:
-    """Exact enclosure of groups of units, one vectorised :func:`zy_geo.fencing.enclose_many` pass per call.
+    """Exact enclosure of groups of units, one vectorised :func:`zy_geo.areas.fencing.enclose_many` pass per call.
 
     Each group is clipped to the enclosure of its first unit, with that unit's street's hull ratio.
     """

@@ -33,7 +33,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .settings import Settings
+from ..settings import Settings
 
 #: Tolerance (m) within which a boundary segment counts as an existing wall or façade.
 WALL_TOLERANCE_M = 1.5

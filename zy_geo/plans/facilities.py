@@ -3,7 +3,7 @@
 Notice §三(二)/§四(三): gate houses (门岗), barrier gates (道闸), CCTV (监控), parking spaces and
 charging on idle land or converted green belts, public lighting. Quantities come from geometry:
 
-* fence: new fence of the enclosure (:func:`zy_geo.fencing.enclose`) — always, unless walled;
+* fence: new fence of the enclosure (:func:`zy_geo.areas.fencing.enclose`) — always, unless walled;
 * gate missing → a gate house, a barrier gate per vehicle entrance, a pedestrian gate per path;
 * security missing → cameras (gates and perimeter) and lighting points along the boundary;
 * parking missing → spaces that fit on the free land inside the boundary (not covered by
@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .fencing import Enclosure, enclose
-from .settings import Settings
+from ..areas.fencing import Enclosure, enclose
+from ..settings import Settings
 
 ITEMS_ZH = {
     "fence": ("围挡/围栏", "米"), "gate_house": ("门岗亭", "处"), "barrier_gates": ("道闸", "套"),
@@ -102,7 +102,7 @@ def facility_needs(
     settings : Settings
         Unit prices.
     within, roads, buildings
-        Enclosure, crossable roads and building footprints (see :func:`zy_geo.fencing.enclose`).
+        Enclosure, crossable roads and building footprints (see :func:`zy_geo.areas.fencing.enclose`).
     setback_m : float
         Land around buildings kept free (fire access, light): not used for parking.
     idle_share : float

@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
-from .schema import MODES
-from .settings import Settings
+from ..errors import InputError
+from ..schema import MODES
+from ..settings import Settings
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import InputError
-from .crs import assert_metric
-from .settings import Settings
+from ..crs import assert_metric
+from ..errors import InputError
+from ..settings import Settings
 
 #: The responsible body whose Tuoxi area is co-funded by the city (notice §五(二)).
 TUOXI_BODY = "雁江区"
@@ -88,7 +88,7 @@ def funding_split(
     settings = settings or Settings()
     missing = {"body", cost_column} - set(items.columns)
     if missing:
-        msg = f"funding needs column(s) {sorted(missing)}; price the facilities first (zy_geo.fencing)."
+        msg = f"funding needs column(s) {sorted(missing)}; price the facilities first (zy_geo.areas.fencing)."
         raise InputError(msg)
     cost = pd.to_numeric(items[cost_column], errors="coerce")
     if cost.isna().any() or (cost < 0).any():

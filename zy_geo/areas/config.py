@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputError
-from .schema import ROAD_CLASSES
-from .settings import Settings, load_settings
+from ..errors import InputError
+from ..schema import ROAD_CLASSES
+from ..settings import Settings, load_settings
 
 
 @dataclass(frozen=True)

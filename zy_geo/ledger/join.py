@@ -2,10 +2,10 @@
 
 Three passes, each over the ledger rows still unmatched:
 
-1. **id** — ``compound_id`` after :func:`zy_geo._names.norm_id` (full-width digits and dashes
+1. **id** — ``compound_id`` after :func:`zy_geo.ledger._names.norm_id` (full-width digits and dashes
    fixed; ``512002001-12`` ≡ ``512002001-0012``: the serial is zero-padded to 4 digits);
-2. **name** — within the same street, first the normalised name (:func:`~zy_geo._names.norm_name`:
-   spaces, full/half width, brackets), then the looser key (:func:`~zy_geo._names.name_key`:
+2. **name** — within the same street, first the normalised name (:func:`~zy_geo.ledger._names.norm_name`:
+   spaces, full/half width, brackets), then the looser key (:func:`~zy_geo.ledger._names.name_key`:
    小区/院/苑 … dropped, 号院 ≡ 号). A name that fits two polygons of the street is **not
    guessed**: it is reported and the row goes on to the point pass;
 3. **point** — the ledger's ``lon``/``lat`` (GCJ-02 when picked on Amap: ``coord_frame``) made
@@ -48,10 +48,10 @@ import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from ._errors import InputError, ProblemReport
+from ..crs import assert_metric, bd09_to_wgs84, gcj02_to_wgs84, in_china
+from ..errors import InputError, ProblemReport
+from ..schema import LEDGER_COLUMNS, PII_COLUMNS
 from ._names import name_key, norm_id, norm_name
-from .crs import assert_metric, bd09_to_wgs84, gcj02_to_wgs84, in_china
-from .schema import LEDGER_COLUMNS, PII_COLUMNS
 
 #: Ledger columns that describe the row, not the compound: never copied over polygon values.
 _ROW_COLUMNS = ("compound_id", "name", "lon", "lat", "sheet", "source_row")
@@ -406,7 +406,7 @@ def join_ledger(
     compounds : GeoDataFrame
         Compound polygons in a metric CRS (EPSG:4544) with ``compound_id``, ``name``, ``street``.
     ledger : DataFrame or LedgerResult
-        The normalised ledger (``zy_geo.ledger.read_ledger(path).table``, or the result itself,
+        The normalised ledger (``zy_geo.ledger.read.read_ledger(path).table``, or the result itself,
         whose file name then appears in problems): canonical columns, any of them may be absent
         except that a row needs an id, a name + street, or ``lon``/``lat`` to be matched.
     coord_frame : str
@@ -456,7 +456,7 @@ def join_ledger(
     need = [c for c in ("compound_id", "name", "street") if c not in compounds.columns]
     if need:
         msg = (f"compounds lack column(s) {need} needed to join the ledger; the city GeoPackage layer "
-               "`compounds` has them: read it with zy_geo.io or add the columns.")
+               "`compounds` has them: read it with zy_geo.io.read or add the columns.")
         raise InputError(msg)
     if prefer not in ("ledger", "polygons"):
         msg = f"prefer={prefer!r}: expected 'ledger' or 'polygons'."

@@ -36,7 +36,7 @@ columns such as 备注 are masked in ``result.extra``. Unknown columns are kept 
 ``result.extra`` (same index) and listed as info. 序号 is dropped (it is the office's row count).
 
 Coordinates are returned exactly as written: the reader does not shift frames. Those picked on
-Amap (高德), like the sample's, are GCJ-02; :func:`zy_geo.join.join_ledger` converts them.
+Amap (高德), like the sample's, are GCJ-02; :func:`zy_geo.ledger.join.join_ledger` converts them.
 
 Examples
 --------
@@ -67,10 +67,10 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import InputError, ProblemReport
-from ._ledger_headers import PII, decode_text, find_header, grid_csv, grids_xlsx, layout
-from ._ledger_rows import COUNT_KEYS, SheetReader
-from .schema import LEDGER_COLUMNS, PII_COLUMNS, load_jurisdictions
+from ..errors import InputError, ProblemReport
+from ..schema import LEDGER_COLUMNS, PII_COLUMNS, load_jurisdictions
+from ._headers import PII, decode_text, find_header, grid_csv, grids_xlsx, layout
+from ._rows import COUNT_KEYS, SheetReader
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 Notice §四(一): open-type compounds, scattered residential buildings and small residential
 areas near each other are combined into one compound and enclosed. :func:`propose_areas`
-groups the unmanaged units of each enclosure (see :mod:`zy_geo.enclosures`) by proximity under
-household, extent and cost limits, prices the enclosure of each group (:mod:`zy_geo.fencing`),
+groups the unmanaged units of each enclosure (see :mod:`zy_geo.areas.enclosures`) by proximity under
+household, extent and cost limits, prices the enclosure of each group (:mod:`zy_geo.areas.fencing`),
 lets managed compounds absorb a small leftover neighbour (扩围), and flags what remains with
 the reason. Every unmanaged household ends in exactly one outcome.
 
@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._areas_config import ProposalParams
-from ._areas_solve import ABSORB_HOW_ZH, REASONS_ZH, solve
-from ._errors import InputError
+from ..errors import InputError
+from ..schema import COMPOUND_KINDS, MODES
+from ..settings import Settings
+from ._solve import ABSORB_HOW_ZH, REASONS_ZH, solve
+from .config import ProposalParams
 from .enclosures import assign_enclosure, enclosures
-from .schema import COMPOUND_KINDS, MODES
-from .settings import Settings
 from .units import build_units
 
 OUTCOMES = {"area": "纳入管理区域", "absorbed": "并入相邻已管理小区（扩围）", "remainder": "暂不能合并（需另行处理）"}
@@ -187,7 +187,8 @@ class ProposalResult:
 
     def to_xlsx(self, path: str | Path) -> Path:
         """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向), remainders (待处理) and
-        the parameters and prices used (参数, defaults marked) with Chinese headers and values; return the path."""
+        the parameters and prices used (参数, defaults marked) with Chinese headers and values; return the path.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         sheets = {

@@ -33,7 +33,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._errors import InputError
+from ..errors import InputError
 
 #: Road classes an enclosure can never cross, whatever the planner allows.
 HARD_ROAD_CLASSES = ("arterial",)

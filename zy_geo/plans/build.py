@@ -1,9 +1,9 @@
 """One plan per compound (一小区一方案, notice §三(二)) and the funding ledger.
 
 A plan is drafted for every proposed management area and every unit left on its own
-(:mod:`zy_geo.areas`): its facts, current six-haves, the area's boundary (with a map figure),
-the facilities it needs and their cost (:mod:`zy_geo.facilities`), the funding split
-(:mod:`zy_geo.funding`), the management mode and why (:mod:`zy_geo.modes`), and its deadline
+(:mod:`zy_geo.areas.propose`): its facts, current six-haves, the area's boundary (with a map figure),
+the facilities it needs and their cost (:mod:`zy_geo.plans.facilities`), the funding split
+(:mod:`zy_geo.plans.funding`), the management mode and why (:mod:`zy_geo.plans.modes`), and its deadline
 (:mod:`zy_geo.milestones`). Units absorbed by a managed neighbour (扩围) join that compound's
 existing arrangements and get no plan of their own; the index lists them, and the new fence that
 brings them in is one funding-ledger row per absorbing compound (:attr:`PlanSet.extensions`).
@@ -24,15 +24,15 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
-from ._errors import InputError
-from .areas import ABSORB_HOW_ZH, ProposalResult
+from ..areas.fencing import Surroundings
+from ..areas.propose import ABSORB_HOW_ZH, ProposalResult
+from ..errors import InputError
+from ..milestones import FINAL, milestone_batch
+from ..schema import COMPOUND_KINDS, SIX_HAVES
+from ..settings import Settings
 from .facilities import FacilityNeeds, facility_needs
-from .fencing import Surroundings
 from .funding import RULE_ZH, funding_split, funding_totals
-from .milestones import FINAL, milestone_batch
 from .modes import ModeRules, recommend_modes
-from .schema import COMPOUND_KINDS, SIX_HAVES
-from .settings import Settings
 
 LEDGER_ZH = {
     "plan_id": "方案编号", "name": "名称", "body": "责任主体", "street": "街道（镇）", "households": "户数",
@@ -115,7 +115,7 @@ class PlanSet:
 
     def write_documents(self, out_dir: str | Path, *, progress: bool = False, figures: bool = True) -> dict[str, Path]:
         """Write one .docx per plan and ``index.html``; return plan id → path (and "index")."""
-        from ._plan_docx import write_plan_docx
+        from ._docx import write_plan_docx
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -175,7 +175,7 @@ def build_plans(
     Parameters
     ----------
     proposals : ProposalResult
-        Output of :func:`zy_geo.areas.propose_areas` on ``compounds``.
+        Output of :func:`zy_geo.areas.propose.propose_areas` on ``compounds``.
     compounds : GeoDataFrame
         The compounds (joined with the ledger), for names and six-haves.
     tuoxi : GeoDataFrame

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from .schema import COMPOUND_KINDS, MODES
+from ..schema import COMPOUND_KINDS, MODES
 
 _UNITS = ("平方米", "平米", "m²", "m2", "㎡", "户", "栋", "幢", "套", "人", "个", "元", "间", "层")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")

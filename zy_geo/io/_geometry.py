@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import DataRepairWarning, InputError, ProblemReport
+from ..errors import DataRepairWarning, InputError, ProblemReport
 
 #: Columns that name a feature in messages, first found wins.
 ID_COLUMNS = ("compound_id", "building_id", "area_id", "id", "编号", "小区编号", "name", "名称", "小区名称")

@@ -1,4 +1,4 @@
-"""Exact grouping of small clusters of units (private; used by :mod:`zy_geo._areas_solve`).
+"""Exact grouping of small clusters of units (private; used by :mod:`zy_geo.areas._solve`).
 
 A *cluster* is a connected set of units of one enclosure, linked where two units are within
 ``max_gap_m``. Most clusters are small (the sample city has at most ten units in a cluster), so the
@@ -6,7 +6,7 @@ best partition of each can be found exactly instead of greedily:
 
 1. every connected subset of the cluster within the household and extent limits, with enough
    households to stand as an area, is a candidate; so is every unit alone;
-2. all candidates of all clusters are priced in one vectorised pass (:func:`zy_geo.fencing.enclose_many`,
+2. all candidates of all clusters are priced in one vectorised pass (:func:`zy_geo.areas.fencing.enclose_many`,
    the same pricing as the reported areas);
 3. a dynamic programme over subsets picks, per cluster, the partition that covers the most households
    with viable areas and, among those, needs the least new fence (a unit left alone still counts with
@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from ._areas_config import ProposalParams
+from .config import ProposalParams
 
 #: Largest cluster solved exactly, whatever ``exact_max_units`` says (the programme grows as 3**n).
 EXACT_LIMIT = 12

@@ -11,7 +11,7 @@ fix it:
 - invalid polygons are repaired with a warning naming the feature; features without geometry
   are listed, never dropped silently.
 
-The survey ledger has its own reader (:mod:`zy_geo.ledger`).
+The survey ledger has its own reader (:mod:`zy_geo.ledger.read`).
 
 Examples
 --------
@@ -44,12 +44,12 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from ..crs import FRAMES, from_frame, normalize_frame, to_metric
+from ..errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
+from ..schema import CITY_LAYERS
+from ._checks import coordinate_problem, fits
 from ._encoding import dbf_encoding, detect_bytes_encoding, fix_mojibake, mojibake_encoding
-from ._errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
-from ._io_checks import coordinate_problem, fits
-from ._io_geometry import clean_geometry, feature_labels
-from .crs import FRAMES, from_frame, normalize_frame, to_metric
-from .schema import CITY_LAYERS
+from ._geometry import clean_geometry, feature_labels
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
 
     Codes stay strings (``"512002001"``, ``"0012"``); empty cells are missing (NaN); "NA" and
     "null" stay text. The encoding found is in ``attrs["encoding"]``. Ledgers with title rows and
-    merged headers are read by :func:`zy_geo.ledger.read_ledger`, not here.
+    merged headers are read by :func:`zy_geo.ledger.read.read_ledger`, not here.
 
     Parameters
     ----------

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ._errors import InputError
+from ..errors import InputError
 
 FILES = {"512000": "ziyang_512000.geojson", "512002": "yanjiang_512002.geojson"}
 
@@ -36,7 +36,7 @@ def boundaries_dir() -> Path:
     >>> (boundaries_dir() / "PROVENANCE.md").exists()
     True
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the zy_geo package
     for candidate in (here / "data" / "boundaries", here.parent / "data" / "boundaries"):
         if (candidate / FILES["512002"]).exists():
             return candidate

@@ -1,0 +1,13 @@
+"""Management areas (合理划定管理区域): which units to combine, and what enclosing them costs.
+
+The way through: :mod:`~zy_geo.areas.units` (compounds and scattered buildings as units) →
+:mod:`~zy_geo.areas.enclosures` (ground cut by rivers, rail, roads and street lines) →
+:mod:`~zy_geo.areas.fencing` (boundary, walls, new fence, gates, cameras, cost) →
+:mod:`~zy_geo.areas.propose` (:func:`propose_areas`, using the private solvers ``_solve`` and
+``_exact``). :mod:`~zy_geo.areas.config` reads the proposal parameters from TOML.
+"""
+
+from .config import ProposalParams, load_proposal_config
+from .propose import ProposalResult, propose_areas
+
+__all__ = ["ProposalParams", "ProposalResult", "load_proposal_config", "propose_areas"]
