@@ -38,7 +38,7 @@ def main() -> None:
         city = _city(scale)
         out = ROOT / "outputs" / "bench" / f"map_{scale:g}"
         t = time.perf_counter()
-        res = run(city, city.with_name("survey_ledger.xlsx"), out_dir=out)
+        res = run(city, city.with_name("survey_ledger.xlsx"), out_dir=out, keep_going=True, force=True)
         build = time.perf_counter() - t
         html = res.files["map"]
         row = {"scale": scale, "compounds": len(res.compounds), "areas": len(res.proposals.areas),

@@ -2,7 +2,6 @@
 
 import json
 import re
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -17,7 +16,6 @@ from ._browser import chromium, open_page
 
 XSS = "<img src=x onerror=alert(1)>"
 PHONE = "13812345678"
-OUTPUTS = Path(__file__).resolve().parents[1] / "outputs"
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +119,7 @@ def test_offline_map_in_headless_chromium(city, tmp_path):
     compounds, streets, roads = city
     r = propose_areas(compounds, streets=streets, roads=roads)
     path = save_map(_page(city, proposals=r), tmp_path / "m.html", offline=True)
-    run = open_page(path, screenshot=OUTPUTS / "test_map.png")
+    run = open_page(path, screenshot=tmp_path / "test_map.png")
     assert run.console_errors == []
     m = re.search(r'data-zy-layers="([^"]+)"', run.dom)
     assert m, "the page's scripts did not run"

@@ -16,7 +16,7 @@ def sample_files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def result(sample_files, tmp_path_factory):
-    return run(sample_files["city"], sample_files["ledger"], out_dir=tmp_path_factory.mktemp("out"))
+    return run(sample_files["city"], sample_files["ledger"], out_dir=tmp_path_factory.mktemp("out"), keep_going=True)
 
 
 def test_outputs_written(result):

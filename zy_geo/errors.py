@@ -34,6 +34,12 @@ class InputError(ZyGeoError, ValueError):
         self.report = report
 
 
+class UsageError(ZyGeoError):
+    """The command was asked for something it must not do: write outside its output folder, over an
+    input, or into a folder that holds other files. The CLI exits with code 2 for it.
+    """
+
+
 class CRSError(InputError):
     """A layer has no CRS, an unknown CRS, or coordinates that do not fit its CRS."""
 

@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 
 from ._fonts import chinese_font, chinese_rc
+from .write import OutputFolder, writing
 from .errors import require
 
 __all__ = ["chinese_font", "coverage_figure"]
 
 
 def coverage_figure(streets: gpd.GeoDataFrame, compounds: pd.DataFrame, path: str | Path, *,
-                    title: str = "住宅小区物业管理户数覆盖率", dpi: int = 150) -> Path:
+                    title: str = "住宅小区物业管理户数覆盖率", dpi: int = 150, folder: OutputFolder | None = None,
+                    force: bool = False) -> Path:
     """Street choropleth of household coverage (managed households / households) as a PNG.
 
     Parameters
@@ -35,6 +37,10 @@ def coverage_figure(streets: gpd.GeoDataFrame, compounds: pd.DataFrame, path: st
         Figure title (Chinese).
     dpi : int
         Resolution.
+    folder : OutputFolder, optional
+        The command's output folder (``path`` relative to it; :mod:`zy_geo.write`).
+    force : bool
+        Overwrite a file zy_geo did not write.
 
     Returns
     -------
@@ -61,8 +67,9 @@ def coverage_figure(streets: gpd.GeoDataFrame, compounds: pd.DataFrame, path: st
             ax.annotate(text, (p.x, p.y), ha="center", va="center", fontsize=9)
         ax.set_title(title)
         ax.set_axis_off()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
-    return path
+        try:
+            with writing(path, folder, suffixes=(".png", ".pdf", ".svg"), what="figure", force=force) as (out, name):
+                written = out.write_figure(fig, name, dpi=dpi, bbox_inches="tight")
+        finally:
+            plt.close(fig)
+    return written

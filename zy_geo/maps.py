@@ -42,6 +42,7 @@ from .errors import InputError
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
 from .settings import Settings
+from .write import OutputFolder, writing
 
 #: Colours of management modes on the map.
 MODE_COLOURS: dict[str, str] = {
@@ -379,24 +380,49 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
 
 
-def save_map(fmap: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
+def map_html(fmap: folium.Map, *, offline: bool = False) -> str:
+    """The map as one HTML page; with ``offline``, Leaflet and every plugin inlined.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+    offline : bool
+        Inline Leaflet and every plugin so the file opens with no network (refused when the map
+        uses tile basemaps, which need the network by nature).
+
+    Returns
+    -------
+    str
+    """
+    if not offline:
+        return fmap.get_root().render()
+    if any(isinstance(ch, folium.TileLayer) for ch in fmap._children.values()):
+        msg = "an offline map cannot use tile basemaps (they load from the internet); use basemap='none'."
+        raise InputError(msg)
+    return inline_assets(fmap.get_root().render())
+
+
+def save_map(fmap: folium.Map, path: str | Path, *, offline: bool = False, folder: OutputFolder | None = None,
+             force: bool = False) -> Path:
     """Write the map to an HTML file (UTF-8) and return its path.
 
     Parameters
     ----------
     fmap : folium.Map
     path : str or Path
+        ``.html`` file (relative to ``folder`` when given).
     offline : bool
         Inline Leaflet and every plugin so the file opens with no network (refused when the map
         uses tile basemaps, which need the network by nature).
+    folder : OutputFolder, optional
+        The command's output folder (:mod:`zy_geo.write`).
+    force : bool
+        Overwrite a file zy_geo did not write.
+
+    Returns
+    -------
+    Path
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not offline:
-        fmap.save(str(path))
-        return path
-    if any(isinstance(ch, folium.TileLayer) for ch in fmap._children.values()):
-        msg = "an offline map cannot use tile basemaps (they load from the internet); use basemap='none'."
-        raise InputError(msg)
-    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
-    return path
+    page = map_html(fmap, offline=offline)
+    with writing(path, folder, suffixes=(".html", ".htm"), what="map", force=force) as (out, name):
+        return out.write_text(page, name)

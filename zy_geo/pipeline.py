@@ -6,10 +6,12 @@ and inspect every intermediate result on the returned :class:`RunResult`.
 
 from __future__ import annotations
 
+import datetime
 import html
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -17,7 +19,7 @@ import pandas as pd
 from .areas.config import load_proposal_config
 from .areas.propose import ProposalResult, propose_areas
 from .coverage import coverage_table, write_coverage_xlsx
-from .errors import InputError
+from .errors import InputError, UsageError
 from .figures import coverage_figure
 from .io.read import read_city
 from .ledger.join import JoinResult, join_ledger
@@ -26,11 +28,12 @@ from .maps import coverage_map, save_map
 from .milestones import milestone_table
 from .plans.build import PlanSet, build_plans
 from .plans.modes import load_mode_rules
+from .write import OutputFolder, single_file
 
 
 @dataclass
 class RunResult:
-    """Everything the main job produced, with the files it wrote."""
+    """Everything the main job computed; :meth:`write` writes it (the files it wrote are in ``files``)."""
 
     layers: dict[str, gpd.GeoDataFrame]
     ledger: LedgerResult | None
@@ -40,6 +43,12 @@ class RunResult:
     proposals: ProposalResult | None = None
     files: dict[str, Path] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    plans: PlanSet | None = None
+    milestones: pd.DataFrame | None = None
+    as_of: str = "2023-12-31"
+    fmap: Any = None
+    inputs: list[Path] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """Short lines for the terminal."""
@@ -67,6 +76,9 @@ class RunResult:
                 f"new fence {s['new_fence_m']:,.0f} m, cost {s['cost_yuan']:,.0f} yuan, "
                 f"{int(s['areas_over_cap'])} areas over the 50,000-yuan cap"
             )
+        if self.stale:
+            lines.append(f"removed {len(self.stale)} stale file(s) an earlier run wrote: "
+                         + ", ".join(p.name for p in self.stale[:5]) + (" …" if len(self.stale) > 5 else ""))
         return lines
 
     def _repr_html_(self) -> str:
@@ -74,19 +86,81 @@ class RunResult:
         files = "".join(f"<li>{html.escape(k)}: {html.escape(str(p))}</li>" for k, p in self.files.items())
         return f"<b>zy_geo run</b><ul>{items}</ul><b>files</b><ul>{files}</ul>"
 
+    def write(self, out: str | Path | OutputFolder, *, offline: bool = True, force: bool = False,
+              progress: bool = False) -> dict[str, Path]:
+        """Write every output into ``out`` through :mod:`zy_geo.write`; return kind → path.
+
+        Parameters
+        ----------
+        out : str, Path or OutputFolder
+            The output folder. A path is opened as an :class:`~zy_geo.write.OutputFolder` (refused
+            when it holds files zy_geo did not write, unless ``force``) and finished here: files an
+            earlier run wrote and this one did not are removed and listed in :attr:`stale`.
+        offline : bool
+            The map as one self-contained file.
+        force : bool
+            Write into a folder that holds other files, over hand-edited outputs.
+        progress : bool
+            Progress bar while writing plans.
+
+        Returns
+        -------
+        dict of str to Path
+        """
+        own = not isinstance(out, OutputFolder)
+        folder = OutputFolder(out, inputs=self.inputs, force=force) if own else out
+        files: dict[str, Path] = {}
+        t = time.perf_counter()
+        if self.ledger is not None:
+            files["ledger_clean"] = write_clean(self.ledger, "ledger_clean.csv", folder=folder)
+            files["ledger_problems"] = folder.write_csv(self.ledger.problems.to_frame(), "ledger_problems.csv")
+        if self.join is not None:
+            files["reconciliation"] = folder.write_csv(self.join.reconciliation(), "reconciliation.csv")
+            files["join_problems"] = folder.write_csv(self.join.problems.to_frame(), "join_problems.csv")
+        if self.proposals is not None:
+            files["proposals"] = self.proposals.to_gpkg("proposals.gpkg", folder=folder)
+            files["proposals_summary"] = self.proposals.to_xlsx("proposals_summary.xlsx", folder=folder)
+        if self.plans is not None:
+            docs = self.plans.write_documents("plans", folder=folder, progress=progress)
+            files["plans_index"] = docs["index"]
+            files["funding_ledger"] = self.plans.write_ledger("funding_ledger.xlsx", folder=folder)
+        extra = {f"时限进度（截至{self.as_of}）": self.milestones} if self.milestones is not None else None
+        files["coverage"] = write_coverage_xlsx(self.coverage, "coverage.xlsx", extra=extra, folder=folder)
+        if "streets" in self.layers:
+            files["coverage_figure"] = coverage_figure(self.layers["streets"], self.compounds, "coverage_map.png",
+                                                       folder=folder)
+        if self.fmap is not None:
+            files["map"] = save_map(self.fmap, "coverage_map.html", offline=offline, folder=folder)
+        if own:
+            self.stale = folder.finish()
+        self.timings_s["write"] = time.perf_counter() - t
+        self.files.update(files)
+        return files
+
+
+def _check_ledger(led: LedgerResult, keep_going: bool) -> None:
+    if keep_going or led.problems.ok:
+        return
+    n = len(led.problems.errors)
+    msg = (f"the ledger `{led.source}` has {n} error(s) (rows rejected; see ledger_problems.csv in the output "
+           f"folder): fix them and run again, or pass --keep-going to run without the rejected rows.")
+    raise InputError(msg, led.problems)
+
 
 def run(
     city: str | Path,
     ledger: str | Path | None = None,
     *,
-    out_dir: str | Path = "outputs",
+    out_dir: str | Path | OutputFolder | None = "outputs",
     coord_frame: str = "gcj02",
     as_of: str | None = None,
     config: str | Path | None = None,
     offline: bool = True,
+    keep_going: bool = False,
+    force: bool = False,
     progress: bool = False,
 ) -> RunResult:
-    """Run the main job and write its outputs.
+    """Run the main job and, when ``out_dir`` is given, write its outputs (:meth:`RunResult.write`).
 
     Parameters
     ----------
@@ -95,17 +169,22 @@ def run(
         drawn when present).
     ledger : str or Path, optional
         Survey ledger (.xlsx or .csv). Its values override the polygons' attributes where matched.
-    out_dir : str or Path
+    out_dir : str, Path, OutputFolder or None
         Folder for ``ledger_clean.csv``, ``ledger_problems.csv``, ``reconciliation.csv``,
-        ``coverage.xlsx`` and ``coverage_map.html``.
+        ``coverage.xlsx``, ``coverage_map.html``, the proposal and the plans; None computes only.
     coord_frame : str
         Frame of the ledger's coordinates (``gcj02`` when picked on Amap).
     as_of : str, optional
-        Date shown on the map's title block.
+        Date (``YYYY-MM-DD``) of the deadline progress and the map's title block.
     config : str or Path, optional
         Proposal TOML (``[proposal]``, ``[prices]``); management areas are proposed and drawn.
     offline : bool
         Write the map as one self-contained file (no internet needed to open it).
+    keep_going : bool
+        Go on when the ledger has errors (their rows left out). Without it, the ledger's problems
+        are written and :class:`~zy_geo.errors.InputError` is raised (the CLI exits 1).
+    force : bool
+        Write into an output folder that holds other files.
     progress : bool
         Progress bars on long steps.
 
@@ -113,10 +192,12 @@ def run(
     -------
     RunResult
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    as_of_date = _as_of(as_of)
+    inputs = [Path(p) for p in (city, ledger, config) if p is not None]
+    folder = None
+    if out_dir is not None:  # refuse a bad output folder before minutes of work
+        folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir, inputs=inputs, force=force)
     timings: dict[str, float] = {}
-    files: dict[str, Path] = {}
 
     t = time.perf_counter()
     layers = read_city(city, required=("compounds", "streets"))
@@ -127,20 +208,17 @@ def run(
     if ledger is not None:
         t = time.perf_counter()
         led = read_ledger(ledger)
-        files["ledger_clean"] = write_clean(led, out / "ledger_clean.csv")
-        problems = out / "ledger_problems.csv"
-        led.problems.to_frame().to_csv(problems, index=False, encoding="utf-8-sig")
-        files["ledger_problems"] = problems
         timings["read ledger"] = time.perf_counter() - t
+        if not keep_going and not led.problems.ok:
+            if folder is not None:
+                write_clean(led, "ledger_clean.csv", folder=folder)
+                folder.write_csv(led.problems.to_frame(), "ledger_problems.csv")
+                if not isinstance(out_dir, OutputFolder):
+                    folder.finish()
+            _check_ledger(led, keep_going)
 
         t = time.perf_counter()
         joined = join_ledger(compounds, led, coord_frame=coord_frame)
-        rec = out / "reconciliation.csv"
-        joined.reconciliation().to_csv(rec, index=False, encoding="utf-8-sig")
-        files["reconciliation"] = rec
-        join_problems = out / "join_problems.csv"
-        joined.problems.to_frame().to_csv(join_problems, index=False, encoding="utf-8-sig")
-        files["join_problems"] = join_problems
         compounds = joined.joined
         timings["join"] = time.perf_counter() - t
 
@@ -148,35 +226,24 @@ def run(
     params, street_params, settings = load_proposal_config(config)
     proposals = _propose_layers(compounds, layers, params=params, street_params=street_params, settings=settings,
                                 progress=progress) if "streets" in layers else None
-    if proposals is not None:
-        files["proposals"] = proposals.to_gpkg(out / "proposals.gpkg")
-        files["proposals_summary"] = proposals.to_xlsx(out / "proposals_summary.xlsx")
     timings["propose"] = time.perf_counter() - t
 
+    plans = None
     if proposals is not None and "tuoxi" in layers:
         t = time.perf_counter()
         plans = _plans_for(proposals, compounds, layers, settings=settings, rules=load_mode_rules(config),
                            progress=progress)
-        docs = plans.write_documents(out / "plans", progress=progress)
-        files["plans_index"] = docs["index"]
-        files["funding_ledger"] = plans.write_ledger(out / "funding_ledger.xlsx")
         timings["plans"] = time.perf_counter() - t
 
     t = time.perf_counter()
     cov = coverage_table(compounds, by=("body", "street"))
-    files["coverage"] = write_coverage_xlsx(cov, out / "coverage.xlsx")
-    as_of_date = as_of or "2023-12-31"
     milestones = milestone_table(compounds, as_of=as_of_date, by=("body", "street"))
-    with pd.ExcelWriter(files["coverage"], engine="openpyxl", mode="a") as xl:
-        milestones.to_excel(xl, sheet_name=f"时限进度（截至{as_of_date}）", index=False)
-    if "streets" in layers:
-        files["coverage_figure"] = coverage_figure(layers["streets"], compounds, out / "coverage_map.png")
     timings["coverage"] = time.perf_counter() - t
 
     t = time.perf_counter()
     subtitle = f"数据：{Path(city).name}" + (f" + {Path(ledger).name}" if ledger else "")
     if as_of:
-        subtitle = f"截至 {as_of}；{subtitle}"
+        subtitle = f"截至 {as_of_date}；{subtitle}"
     fmap = coverage_map(
         compounds,
         streets=layers.get("streets"),
@@ -185,9 +252,25 @@ def run(
         proposals=proposals,
         subtitle=subtitle,
     )
-    files["map"] = save_map(fmap, out / "coverage_map.html", offline=offline)
     timings["map"] = time.perf_counter() - t
-    return RunResult(layers, led, joined, compounds, cov, proposals, files, timings)
+    result = RunResult(layers, led, joined, compounds, cov, proposals, {}, timings, plans=plans,
+                       milestones=milestones, as_of=as_of_date, fmap=fmap, inputs=inputs)
+    if folder is not None:
+        result.write(folder, offline=offline, progress=progress)
+        if not isinstance(out_dir, OutputFolder):
+            result.stale = folder.finish()
+    return result
+
+
+def _as_of(as_of: str | None) -> str:
+    """``YYYY-MM-DD`` checked to be a real date, or the final deadline."""
+    if as_of is None:
+        return "2023-12-31"
+    try:
+        return datetime.date.fromisoformat(str(as_of).strip()).isoformat()
+    except ValueError:
+        msg = f"--as-of `{as_of}` is not a date; write it as YYYY-MM-DD, e.g. 2023-06-30."
+        raise UsageError(msg) from None
 
 
 def load_compounds(
@@ -214,6 +297,7 @@ def propose(
     config: str | Path | None = None,
     out: str | Path | None = None,
     coord_frame: str = "gcj02",
+    force: bool = False,
     progress: bool = False,
 ) -> ProposalResult:
     """Propose management areas for a city (optionally with its survey ledger) from a TOML config.
@@ -232,6 +316,8 @@ def propose(
         workbook goes next to it as ``<stem>_summary.xlsx``.
     coord_frame : str
         Frame of the ledger's coordinates.
+    force : bool
+        Overwrite files of those names that zy_geo did not write.
     progress : bool
         Progress bar while pricing areas.
 
@@ -244,9 +330,11 @@ def propose(
     result = _propose_layers(layers["compounds"], layers, params=params, street_params=street_params,
                              settings=settings, progress=progress)
     if out is not None:
-        out = Path(out)
-        result.to_gpkg(out)
-        result.to_xlsx(out.with_name(f"{out.stem}_summary.xlsx"))
+        inputs = [Path(p) for p in (city, ledger, config) if p is not None]
+        folder, name = single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="proposal")
+        result.to_gpkg(name, folder=folder)
+        result.to_xlsx(f"{Path(name).stem}_summary.xlsx", folder=folder)
+        folder.finish()
     return result
 
 
@@ -259,6 +347,7 @@ def plan(
     out_dir: str | Path = "outputs/plans",
     coord_frame: str = "gcj02",
     figures: bool = True,
+    force: bool = False,
     progress: bool = False,
 ) -> PlanSet:
     """Draft one plan per proposed area / leftover unit, the funding ledger and an index.
@@ -280,6 +369,8 @@ def plan(
         Frame of the ledger's coordinates.
     figures : bool
         Put a map figure in each plan.
+    force : bool
+        Write into a folder that holds other files, over hand-edited plans.
     progress : bool
         Progress bars.
 
@@ -287,6 +378,10 @@ def plan(
     -------
     PlanSet
     """
+    inputs = [Path(p) for p in (city, ledger, prices) if p is not None]
+    if isinstance(proposals, str | Path):
+        inputs.append(Path(proposals))
+    folder = OutputFolder(out_dir, inputs=inputs, force=force)  # refuse a bad folder before the work
     params, street_params, settings = load_proposal_config(prices)
     rules = load_mode_rules(prices)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
@@ -299,9 +394,9 @@ def plan(
     elif not isinstance(proposals, ProposalResult):
         proposals = ProposalResult.from_gpkg(proposals, params=params)
     plans = _plans_for(proposals, layers["compounds"], layers, settings=settings, rules=rules, progress=progress)
-    out = Path(out_dir)
-    plans.write_documents(out, progress=progress, figures=figures)
-    plans.write_ledger(out / "funding_ledger.xlsx")
+    plans.write_documents(".", folder=folder, progress=progress, figures=figures)
+    plans.write_ledger("funding_ledger.xlsx", folder=folder)
+    folder.finish()
     return plans
 
 

@@ -27,6 +27,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +37,7 @@ from tqdm.auto import tqdm
 from ..errors import InputError
 from ..schema import COMPOUND_KINDS, MODES
 from ..settings import Settings
+from ..write import OutputFolder, writing
 from ._solve import ABSORB_HOW_ZH, REASONS_ZH, solve
 from .config import ProposalParams
 from .enclosures import assign_enclosure, enclosures
@@ -108,6 +110,14 @@ def _members_zh(members: gpd.GeoDataFrame) -> pd.DataFrame:
         if col in out.columns:
             out[col] = out[col].map(lambda v, names=names: names.get(v, v) if not pd.isna(v) else v)
     return out.rename(columns=MEMBER_ZH)
+
+
+def _style_sheet(ws: Any, name: str, df: pd.DataFrame) -> None:
+    """Header row frozen, columns as wide as their first 50 values."""
+    ws.freeze_panes = "A2"
+    for col in ws.columns:
+        width = max(len(str(c.value or "")) for c in col[:50])
+        ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 60)
 
 
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
@@ -185,28 +195,26 @@ class ProposalResult:
         table = self.areas[cols].head(15).to_html(index=False, escape=True, float_format="{:,.0f}".format)
         return head + table + (f"<p>… {len(self.areas) - 15} more</p>" if len(self.areas) > 15 else "")
 
-    def to_xlsx(self, path: str | Path) -> Path:
-        """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向), remainders (待处理) and
-        the parameters and prices used (参数, defaults marked) with Chinese headers and values; return the path.
-        """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sheets = {
+    def xlsx_sheets(self) -> dict[str, pd.DataFrame]:
+        """The summary workbook's sheets, Chinese headers and values: 汇总, 管理区域, 单元去向, 待处理, 参数."""
+        return {
             "汇总": self.summary().rename(columns=SUMMARY_ZH),
             "管理区域": _areas_zh(self.areas),
             "单元去向": _members_zh(self.members),
             "待处理": _members_zh(self.remainders),
             "参数": self.parameters(),
         }
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            for name, df in sheets.items():
-                df.to_excel(xl, sheet_name=name, index=False)
-                ws = xl.sheets[name]
-                ws.freeze_panes = "A2"
-                for col in ws.columns:
-                    width = max(len(str(c.value or "")) for c in col[:50])
-                    ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 60)
-        return path
+
+    def to_xlsx(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
+        """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向), remainders (待处理) and
+        the parameters and prices used (参数, defaults marked) with Chinese headers and values; return the path.
+
+        Written through :mod:`zy_geo.write` (``folder``: the command's output folder, ``path`` relative
+        to it): no cell is a live formula, and a workbook zy_geo did not write is not overwritten
+        without ``force``.
+        """
+        with writing(path, folder, suffixes=(".xlsx",), what="proposal summary", force=force) as (out, name):
+            return out.write_xlsx(self.xlsx_sheets(), name, style=_style_sheet)
 
     def parameters(self) -> pd.DataFrame:
         """The proposal parameters, per-street overrides and unit prices used, each marked 默认 or 已修改.
@@ -234,19 +242,20 @@ class ProposalResult:
         out.insert(3, "名称", out["参数"].map(PARAM_ZH).fillna(""))
         return out
 
-    def to_gpkg(self, path: str | Path) -> Path:
-        """Write layers ``areas``, ``members``, ``remainders`` and ``enclosures`` (QGIS-readable)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            path.unlink()
-        for name, gdf in (("areas", self.areas), ("members", self.members), ("remainders", self.remainders),
-                          ("enclosures", self.enclosures)):
-            # an empty layer still says it holds polygons, so QGIS shows it as a polygon layer
-            kw = {"geometry_type": "MultiPolygon"} if gdf.empty else {}
-            gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs).to_file(
-                path, layer=name, driver="GPKG", engine="pyogrio", **kw)
-        return path
+    def gpkg_layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``."""
+        return {name: gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs)
+                for name, gdf in (("areas", self.areas), ("members", self.members),
+                                  ("remainders", self.remainders), ("enclosures", self.enclosures))}
+
+    def to_gpkg(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
+        """Write layers ``areas``, ``members``, ``remainders`` and ``enclosures`` (QGIS-readable).
+
+        Written through :mod:`zy_geo.write`: never over an input of the command (``folder``), nor over a
+        file zy_geo did not write without ``force``.
+        """
+        with writing(path, folder, suffixes=(".gpkg",), what="proposal", force=force) as (out, name):
+            return out.write_gpkg(self.gpkg_layers(), name)
 
     @classmethod
     def from_gpkg(cls, path: str | Path, *, params: ProposalParams | None = None) -> ProposalResult:

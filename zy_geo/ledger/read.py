@@ -69,6 +69,7 @@ import pandas as pd
 
 from ..errors import InputError, ProblemReport
 from ..schema import LEDGER_COLUMNS, PII_COLUMNS, load_jurisdictions
+from ..write import OutputFolder, writing
 from ._headers import PII, decode_text, find_header, grid_csv, grids_xlsx, layout
 from ._rows import COUNT_KEYS, SheetReader
 
@@ -98,6 +99,8 @@ class LedgerResult:
         Row counts behind :meth:`accounting`.
     sheets : list of str
         Sheets read.
+    path : Path or None
+        The ledger file read (never overwritten by zy_geo's writers).
 
     Examples
     --------
@@ -120,6 +123,7 @@ class LedgerResult:
     pii: pd.DataFrame | None = None
     counts: dict[str, int] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)
+    path: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -240,7 +244,7 @@ def read_ledger(
     extra = pd.DataFrame(reader.extra_rows, index=table.index)
     pii = pd.DataFrame(reader.pii_rows, index=table.index, columns=list(PII), dtype="string") if keep_pii else None
     return LedgerResult(table, reader.problems, path.name, list(reader.pii_written), dict(reader.column_map),
-                        extra, pii, dict(reader.counts), [s for s, _ in grids])
+                        extra, pii, dict(reader.counts), [s for s, _ in grids], path)
 
 
 def _load(path: Path, sheets: list[str] | None) -> list[tuple[str, list[list[Any]]]]:
@@ -294,8 +298,12 @@ def write_clean(
     *,
     chinese_headers: bool = False,
     include_pii: bool = False,
+    folder: OutputFolder | None = None,
+    force: bool = False,
 ) -> Path:
     r"""Write the normalised table to .csv (UTF-8 with BOM, so Excel opens it) or .xlsx.
+
+    Written through :mod:`zy_geo.write`: never over the ledger it came from, no cell a live formula.
 
     Parameters
     ----------
@@ -309,6 +317,10 @@ def write_clean(
     include_pii : bool
         Add the personal-data columns; only possible when the ledger was read with
         ``keep_pii=True``. Personal data are never written otherwise.
+    folder : OutputFolder, optional
+        The command's output folder (``path`` is then relative to it).
+    force : bool
+        Overwrite a file zy_geo did not write.
 
     Returns
     -------
@@ -325,7 +337,6 @@ def write_clean(
     >>> text.splitlines()[0].split(",")[:3], "13800000000" in text
     (['小区编号', '小区名称', '地址'], False)
     """
-    path = Path(path)
     table = result.table.copy()
     if include_pii:
         if result.pii is None:
@@ -335,16 +346,12 @@ def write_clean(
     if chinese_headers:
         labels = {k: label for k, (_, label) in LEDGER_COLUMNS.items()} | {"sheet": "工作表"} | PII_COLUMNS
         table = table.rename(columns=labels)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        msg = f"`{path.name}`: write the clean ledger as .csv or .xlsx."
-        raise InputError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".xlsx":
-        table.to_excel(path, index=False, sheet_name="台账")
-    else:
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    suffixes = (".csv", ".xlsx")
+    with writing(path, folder, suffixes=suffixes, what="clean ledger", force=force,
+                 inputs=[result.path] if result.path else []) as (out, name):
+        if name.lower().endswith(".xlsx"):
+            return out.write_xlsx({"台账": table}, name)
+        return out.write_csv(table, name)
 
 
 def validate_ledger(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..schema import SIX_HAVES
 from ..settings import Settings
+from ..write import clean_text
 from .facilities import FacilityNeeds
 
 
@@ -52,21 +53,32 @@ def _table(doc, header: list[str], rows: list[list[str]]):
     t = doc.add_table(rows=1, cols=len(header))
     t.style = "Table Grid"
     for cell, text in zip(t.rows[0].cells, header, strict=True):
-        cell.text = text
+        cell.text = clean_text(str(text))
     for r in rows:
         cells = t.add_row().cells
         for cell, text in zip(cells, r, strict=True):
-            cell.text = str(text)
+            cell.text = clean_text(str(text))
     return t
 
 
-def write_plan_docx(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, path: Path, *,
-                    figure: bool, settings: Settings, buildings: np.ndarray | None = None) -> Path:
-    """One plan document: facts, six-haves, area and map, facilities, funding, mode, deadline."""
+def _clean(v: object) -> object:
+    if isinstance(v, list | tuple):
+        return type(v)(clean_text(x) for x in v)
+    return clean_text(v)
+
+
+def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
+                  figure: bool, settings: Settings, buildings: np.ndarray | None = None) -> Any:
+    """One plan document (python-docx ``Document``): facts, six-haves, area and map, facilities, funding,
+    mode, deadline. Control characters in the data are dropped (a .docx cannot hold them); save it with
+    :meth:`zy_geo.write.OutputFolder.write_docx`.
+    """
     from docx import Document
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
+    plan = plan.map(_clean)
+    members = members.assign(unit_id=members["unit_id"].map(_clean))
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "SimSun"
@@ -124,6 +136,4 @@ def write_plan_docx(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataF
 
     doc.add_heading("七、时间安排", level=2)
     doc.add_paragraph(f"2023年3月31日前完成本方案；{plan['deadline']} 前达到“六有”物业服务标准。")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
-    return path
+    return doc

@@ -30,6 +30,7 @@ from ..errors import InputError
 from ..milestones import FINAL, milestone_batch
 from ..schema import COMPOUND_KINDS, SIX_HAVES
 from ..settings import Settings
+from ..write import OutputFolder, safe_filename, writing
 from .facilities import FacilityNeeds, facility_needs
 from .funding import RULE_ZH, funding_split, funding_totals
 from .modes import ModeRules, recommend_modes
@@ -80,56 +81,87 @@ class PlanSet:
                 + self.plans[["plan_id", "name", "street", "households", "facility_cost_yuan", "subsidy_yuan",
                               "mode_zh"]].head(10).to_html(index=False, escape=True))
 
-    def write_ledger(self, path: str | Path) -> Path:
+    def ledger_sheets(self) -> dict[str, pd.DataFrame]:
+        """The funding ledger's sheets: 汇总 by body and street, then one per body with its 合计 row."""
+        cols = list(LEDGER_ZH)
+        money = ["facility_cost_yuan", "subsidy_yuan", "city_yuan", "body_yuan", "remaining_yuan"]
+        sheets = {"汇总": self.totals(by=("body", "street")).rename(columns={
+            "body": "责任主体", "street": "街道（镇）", "items": "项数（方案+扩围）", "cost_yuan": "设施估算（元）",
+            "subsidy_yuan": "奖补资金（元）", "city_yuan": "市级财政（元）", "body_yuan": "区/管委会财政（元）",
+            "remaining_yuan": "超出上限需另筹（元）"})}
+        for body, g in self.funded().groupby("body", sort=True):
+            rows = pd.DataFrame(g[cols])
+            total = {c: "" for c in cols} | {"plan_id": "合计", "households": int(g["households"].sum())} | \
+                {c: float(g[c].sum()) for c in money}
+            rows = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+            rows["straddles"] = rows["straddles"].map({True: "是", False: "", "": ""})
+            sheets[str(body)] = rows.rename(columns=LEDGER_ZH)
+        return sheets
+
+    def write_ledger(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
         """Funding ledger (.xlsx): 汇总 by body and street, then one sheet per body; totals add up.
 
         Rows are the plans and, after them, one extension row (扩围) per managed compound that absorbs
-        neighbours, costed at the new fence it needs.
+        neighbours, costed at the new fence it needs. Sheet names are made valid and unique (a body
+        name with ``/`` or over 31 characters); no cell is a live formula (:mod:`zy_geo.write`).
         """
-        from openpyxl.styles import Font
+        def style(ws, name, df) -> None:
+            from openpyxl.styles import Font
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cols = list(LEDGER_ZH)
-        money = ["facility_cost_yuan", "subsidy_yuan", "city_yuan", "body_yuan", "remaining_yuan"]
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            summary = self.totals(by=("body", "street")).rename(columns={
-                "body": "责任主体", "street": "街道（镇）", "items": "项数（方案+扩围）", "cost_yuan": "设施估算（元）",
-                "subsidy_yuan": "奖补资金（元）", "city_yuan": "市级财政（元）", "body_yuan": "区/管委会财政（元）",
-                "remaining_yuan": "超出上限需另筹（元）"})
-            summary.to_excel(xl, sheet_name="汇总", index=False)
-            for body, g in self.funded().groupby("body", sort=True):
-                rows = pd.DataFrame(g[cols])
-                total = {c: "" for c in cols} | {"plan_id": "合计", "households": int(g["households"].sum())} | \
-                    {c: float(g[c].sum()) for c in money}
-                rows = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
-                rows["straddles"] = rows["straddles"].map({True: "是", False: "", "": ""})
-                rows.rename(columns=LEDGER_ZH).to_excel(xl, sheet_name=str(body)[:31], index=False)
-            for ws in xl.book.worksheets:
-                ws.freeze_panes = "B2"
-                for cell in ws[ws.max_row]:
-                    cell.font = Font(bold=True)
-                for col in ws.columns:
-                    ws.column_dimensions[col[0].column_letter].width = 16
-        return path
+            ws.freeze_panes = "B2"
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+            for col in ws.columns:
+                ws.column_dimensions[col[0].column_letter].width = 16
 
-    def write_documents(self, out_dir: str | Path, *, progress: bool = False, figures: bool = True) -> dict[str, Path]:
-        """Write one .docx per plan and ``index.html``; return plan id → path (and "index")."""
-        from ._docx import write_plan_docx
+        with writing(path, folder, suffixes=(".xlsx",), what="funding ledger", force=force) as (out, name):
+            return out.write_xlsx(self.ledger_sheets(), name, style=style)
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+    def write_documents(self, out_dir: str | Path, *, progress: bool = False, figures: bool = True,
+                        folder: OutputFolder | None = None, force: bool = False) -> dict[str, Path]:
+        """Write one .docx per plan and ``index.html``; return plan id → path (and "index").
+
+        File names come from the plan ids through :func:`zy_geo.write.safe_filename` (an id such as
+        ``../x`` or ``a/b`` cannot leave the folder; two ids never share a file). Without ``folder`` the
+        plans folder is an :class:`~zy_geo.write.OutputFolder` of its own: plans an earlier run wrote
+        and this one did not are removed, and a plan edited by hand is not overwritten without ``force``.
+
+        Parameters
+        ----------
+        out_dir : str or Path
+            The plans folder (relative to ``folder`` when given).
+        progress : bool
+            Progress bar.
+        figures : bool
+            A map figure in each plan.
+        folder : OutputFolder, optional
+            The command's output folder.
+        force : bool
+            Overwrite hand-edited plans and reuse a folder holding other files (standalone use).
+
+        Returns
+        -------
+        dict of str to Path
+        """
+        from ._docx import plan_document
+
+        own = folder is None
+        out = OutputFolder(out_dir, force=force) if own else folder
+        prefix = Path(".") if own else Path(out_dir)
         files: dict[str, Path] = {}
+        used: set[str] = {"index.html"}
         for _, plan in tqdm(self.plans.iterrows(), total=len(self.plans), desc="writing plans", unit="plan",
                             disable=not progress):
             pid = plan["plan_id"]
-            files[pid] = write_plan_docx(plan, self.facilities[pid], self.members[pid], out / f"{pid}.docx",
-                                         figure=figures, settings=self.settings,
-                                         buildings=self.buildings.get(pid))
-        files["index"] = self._write_index(out / "index.html", files)
+            doc = plan_document(plan, self.facilities[pid], self.members[pid], figure=figures,
+                                settings=self.settings, buildings=self.buildings.get(pid))
+            files[pid] = out.write_docx(doc, prefix / safe_filename(pid, used=used, suffix=".docx"))
+        files["index"] = out.write_text(self._index_html(files), prefix / "index.html")
+        if own:
+            out.finish()
         return files
 
-    def _write_index(self, path: Path, files: dict[str, Path]) -> Path:
+    def _index_html(self, files: dict[str, Path]) -> str:
         rows = "".join(
             f"<tr><td><a href=\"{html.escape(files[p.plan_id].name)}\">{html.escape(p.plan_id)}</a></td>"
             f"<td>{html.escape(str(p.name))}</td><td>{html.escape(str(p.body))}</td><td>{html.escape(str(p.street))}</td>"
@@ -146,8 +178,7 @@ td:nth-child(n+5){{text-align:right}}</style></head><body>
 <table><thead><tr><th>编号</th><th>名称</th><th>责任主体</th><th>街道（镇）</th><th>户数</th><th>设施估算（元）</th>
 <th>奖补（元）</th><th>管理方式</th><th>完成时限</th></tr></thead><tbody>{rows}</tbody></table>
 <h2>扩围并入已管理小区的单元（无单独方案）</h2><ul>{absorbed or "<li>无</li>"}</ul></body></html>"""
-        path.write_text(page, encoding="utf-8")
-        return path
+        return page
 
 
 def _combined(values: pd.DataFrame, key: str) -> bool | None:

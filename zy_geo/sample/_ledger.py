@@ -8,7 +8,6 @@ values nobody can read); a 小计 row per sheet, a 合计 row on the last, a foo
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -232,9 +231,9 @@ def ledger_rows(compounds, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
     return ledger, key
 
 
-def write_ledger_xlsx(ledger: pd.DataFrame, path: str | Path, *, date: str = "2023年2月18日") -> Path:
-    """Write one sheet per street with title rows, merged two-level headers and 小计/合计 rows."""
-    path = Path(path)
+def ledger_workbook(ledger: pd.DataFrame, *, date: str = "2023年2月18日") -> Workbook:
+    """The ledger as an office fills it in: one sheet per street with title rows, merged two-level
+    headers and 小计/合计 rows (save it with :meth:`zy_geo.write.OutputFolder.write_workbook`)."""
     wb = Workbook()
     wb.remove(wb.active)
     ncol = len(LEDGER_SHEET_COLUMNS)
@@ -296,8 +295,7 @@ def write_ledger_xlsx(ledger: pd.DataFrame, path: str | Path, *, date: str = "20
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncol)
         for c in range(1, ncol + 1):
             ws.column_dimensions[get_column_letter(c)].width = 12
-    wb.save(path)
-    return path
+    return wb
 
 
 _SUMMED = ("户数（户）", "楼栋数（栋）", "建筑面积（㎡）")
