@@ -367,8 +367,13 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    with pd.ExcelFile(path, engine="openpyxl") as book:
-        names = [str(n) for n in book.sheet_names]
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = [str(n) for n in book.sheet_names]
+    except Exception as exc:  # empty, not a zip, damaged XML: zipfile, lxml and openpyxl each raise their own
+        msg = (f"`{path.name}` cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
+               "open it in Excel and save it again as .xlsx.")
+        raise InputError(msg) from exc
     if (isinstance(sheet, str) and sheet not in names) or (isinstance(sheet, int) and not 0 <= sheet < len(names)):
         msg = f"`{path.name}` has no sheet {sheet!r}; its sheets are: {', '.join(names)}."
         raise InputError(msg)

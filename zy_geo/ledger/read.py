@@ -250,10 +250,14 @@ def read_ledger(
 def _load(path: Path, sheets: list[str] | None) -> list[tuple[str, list[list[Any]]]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        if path.stat().st_size == 0:
+            msg = f"`{path.name}` is empty (0 bytes); save the ledger again from Excel as .xlsx."
+            raise InputError(msg)
         try:
             grids = grids_xlsx(path)
-        except (OSError, ValueError, KeyError) as exc:
-            msg = f"`{path.name}` cannot be opened as an Excel workbook ({exc}); open it in Excel and save as .xlsx."
+        except Exception as exc:  # a damaged or hostile workbook fails in zipfile, lxml or openpyxl alike
+            msg = (f"`{path.name}` cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
+                   "open it in Excel and save it again as .xlsx.")
             raise InputError(msg) from exc
     elif suffix in (".csv", ".txt", ".tsv"):
         try:
