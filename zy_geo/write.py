@@ -495,12 +495,17 @@ class OutputFolder:
         descriptions : mapping, optional
             Layer name → the GeoPackage description QGIS shows.
 
+        Every layer zy_geo knows (:func:`zy_geo.qgis.layer_style`) gets its default QGIS style in the
+        file's ``layer_styles`` table, so QGIS opens it styled.
+
         Returns
         -------
         Path
         """
         import geopandas as gpd
         import pyogrio
+
+        from .qgis import layer_style, write_layer_styles
 
         with self.atomic(relpath) as tmp:
             for name, gdf in layers.items():
@@ -513,6 +518,12 @@ class OutputFolder:
                 if descriptions and name in descriptions:
                     kw["layer_options"] = {"DESCRIPTION": clean_text(descriptions[name])}
                 pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", **kw)
+            styles = {}
+            for name, gdf in layers.items():
+                geom_type = "MultiPolygon" if gdf.empty else str(gdf.geom_type.iloc[0])
+                if (style := layer_style(name, geom_type)) is not None:
+                    styles[name] = style
+            write_layer_styles(tmp, styles)
         return self.path(relpath)
 
     @contextlib.contextmanager
