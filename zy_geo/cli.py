@@ -211,6 +211,35 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path |
     click.echo(f"index: {out_dir / 'index.html'}\nfunding ledger: {out_dir / 'funding_ledger.xlsx'}")
 
 
+@cli.command(name="map")
+@click.argument("city", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Survey ledger joined to the compounds first.")
+@click.option("--proposals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Proposal GeoPackage of this city (from `zy-geo propose`), drawn over the compounds.")
+@click.option("--basemap", type=click.Choice(["none", "gaode", "tianditu", "osm"]), default="none",
+              show_default=True, help="Tiles under the map; all but none need --online (tianditu also a key).")
+@click.option("--as-of", help="Date shown on the map, YYYY-MM-DD.")
+@click.option("--online", is_flag=True, help="Load Leaflet and tiles from the internet (smaller file).")
+@click.option("--coord-frame", default="gcj02", show_default=True,
+              type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]), help="Frame of the ledger's coordinates.")
+@click.option("--keep-going", is_flag=True, help="Draw even when the ledger has errors (their rows left out).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The .html to write.")
+@_force
+def map_(city: Path, ledger: Path | None, proposals: Path | None, basemap: str, as_of: str | None, online: bool,
+         coord_frame: str, keep_going: bool, out: Path, force: bool) -> None:
+    """The meeting map alone (offline by default): coverage, compounds by mode, proposed areas."""
+    from .pipeline import meeting_map
+
+    try:
+        meeting_map(city, ledger, proposals=proposals, basemap=basemap, as_of=as_of, online=online, out=out,
+                    coord_frame=coord_frame, keep_going=keep_going, force=force)
+    except ZyGeoError as exc:
+        _fail(exc)
+    size = out.stat().st_size / 1e6
+    click.echo(f"map: {out} ({size:.1f} MB, {'online' if online else 'opens offline'})")
+
+
 @cli.command()
 @_scale
 @click.option("--seed", type=click.IntRange(min=0), default=2023, show_default=True)

@@ -400,6 +400,120 @@ def plan(
     return plans
 
 
+def meeting_map(
+    city: str | Path,
+    ledger: str | Path | None = None,
+    *,
+    proposals: str | Path | ProposalResult | None = None,
+    basemap: str = "none",
+    as_of: str | None = None,
+    online: bool = False,
+    out: str | Path | None = None,
+    coord_frame: str = "gcj02",
+    keep_going: bool = False,
+    force: bool = False,
+) -> Any:
+    """The meeting map on its own (what ``zy-geo map`` runs), without the rest of the job.
+
+    Parameters
+    ----------
+    city : str or Path
+        City GeoPackage (``compounds``; ``streets``, ``roads``, ``rivers`` drawn when present).
+    ledger : str or Path, optional
+        Survey ledger joined to the compounds first (its modes and six-haves are drawn).
+    proposals : str, Path or ProposalResult, optional
+        A proposal GeoPackage of this city (from ``zy-geo propose``), drawn over the compounds.
+    basemap : {"none", "gaode", "tianditu", "osm"}
+        ``none`` opens offline; the others load tiles from the internet and need ``online``.
+    as_of : str, optional
+        Date (``YYYY-MM-DD``) shown in the title block.
+    online : bool
+        Load Leaflet and tiles from the internet instead of inlining everything.
+    out : str or Path, optional
+        ``.html`` file to write (through :mod:`zy_geo.write`); None returns the map only.
+    coord_frame : str
+        Frame of the ledger's coordinates.
+    keep_going : bool
+        Draw even when the ledger has errors (their rows left out).
+    force : bool
+        Overwrite a file of that name zy_geo did not write.
+
+    Returns
+    -------
+    folium.Map
+    """
+    from .maps import BASEMAPS
+
+    if basemap not in BASEMAPS:
+        msg = f"--basemap must be one of {', '.join(BASEMAPS)}; `{basemap}` is not."
+        raise UsageError(msg)
+    if basemap != "none" and not online:
+        msg = (f"the {basemap} basemap loads its tiles from the internet, so the map cannot open offline; "
+               "add --online, or use --basemap none for a map that opens anywhere.")
+        raise UsageError(msg)
+    as_of_date = _as_of(as_of) if as_of else None
+    inputs = [Path(p) for p in (city, ledger) if p is not None]
+    if isinstance(proposals, str | Path):
+        inputs.append(Path(proposals))
+    folder = name = None
+    if out is not None:  # refuse a bad --out before the work
+        folder, name = single_file(out, suffixes=(".html", ".htm"), inputs=inputs, force=force, what="map")
+    layers = read_city(city, required=("compounds",))
+    compounds = layers["compounds"]
+    if compounds.empty:
+        msg = (f"`{Path(city).name}` has an empty `compounds` layer: there is nothing to map. Add the "
+               "residential compound polygons (or import them, see README).")
+        raise InputError(msg)
+    if ledger is not None:
+        led = read_ledger(ledger)
+        _check_ledger(led, keep_going)
+        compounds = join_ledger(compounds, led, coord_frame=coord_frame).joined
+    result = None
+    if proposals is not None:
+        result = proposals if isinstance(proposals, ProposalResult) else ProposalResult.from_gpkg(proposals)
+        _same_city(result, compounds, proposals, city)
+    subtitle = f"数据：{Path(city).name}" + (f" + {Path(ledger).name}" if ledger else "")
+    if isinstance(proposals, str | Path):
+        subtitle += f" + {Path(proposals).name}"
+    if as_of_date:
+        subtitle = f"截至 {as_of_date}；{subtitle}"
+    fmap = coverage_map(compounds, streets=layers.get("streets"), roads=layers.get("roads"),
+                        rivers=layers.get("rivers"), proposals=result, subtitle=subtitle, basemap=basemap)
+    if folder is not None and name is not None:
+        save_map(fmap, name, offline=not online, folder=folder)
+        folder.finish()
+    return fmap
+
+
+def _same_city(result: ProposalResult, compounds: gpd.GeoDataFrame, source: object, city: str | Path) -> None:
+    """A proposal drawn over a city must be of that city: its units lie on the city's compounds of those ids.
+
+    Ids alone do not tell (two samples, or two editions of one city, share ids): each unit's point must
+    fall on a compound it names. Refused when most do not.
+    """
+    units = pd.concat([result.members, result.remainders], ignore_index=True)
+    if "source" in units.columns:
+        units = units[units["source"] == "compound"]  # units of scattered buildings name building ids
+    if units.empty or "compound_id" not in compounds.columns:
+        return
+    by_id = compounds.drop_duplicates("compound_id").set_index(compounds.drop_duplicates("compound_id")[
+        "compound_id"].astype(str)).geometry
+    units = units.to_crs(compounds.crs) if units.crs != compounds.crs else units
+    points = units.geometry.representative_point()
+    checked = hits = 0
+    for pt, members in zip(points, units["member_ids"], strict=True):
+        ids = [m for m in (members or []) if m in by_id.index]
+        checked += 1
+        if not ids:
+            continue
+        hits += any(by_id[m].buffer(1.0).contains(pt) for m in ids)
+    if checked and hits / checked < 0.5:
+        msg = (f"the proposal `{source}` does not belong to `{Path(city).name}`: only {hits} of its {checked} units "
+               "lie on a compound of this city with the ids they name (another city, or an older edition of this "
+               "one). Propose again on this city: zy-geo propose CITY.gpkg --out proposals.gpkg.")
+        raise InputError(msg)
+
+
 def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> ProposalResult:
     """propose_areas with the barrier and building layers of a city."""
     return propose_areas(compounds, streets=layers["streets"], buildings=layers.get("buildings"),
