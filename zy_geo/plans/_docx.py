@@ -9,8 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..config import Settings
 from ..schema import SIX_HAVES
-from ..settings import Settings
 from .facilities import FacilityNeeds
 
 
