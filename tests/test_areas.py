@@ -269,7 +269,7 @@ def test_config_per_street_and_errors(tmp_path):
     assert per_street["莲花街道"].max_households == 800 and per_street["莲花街道"].max_gap_m == 40.0
     assert s.prices.fence_per_m_yuan == 200.0
     f.write_text('[proposal]\nmax_gapm = 40\n', encoding="utf-8")
-    with pytest.raises(InputError, match="unknown proposal setting 'max_gapm'"):
+    with pytest.raises(InputError, match=r"\[proposal\]: max_gapm is an unknown setting \(did you mean max_gap_m\?\)"):
         load_proposal_config(f)
     with pytest.raises(InputError, match="arterial roads can never be crossed"):
         ProposalParams(crossable=("arterial",))
@@ -277,13 +277,13 @@ def test_config_per_street_and_errors(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("[proposals]\nmax_gap_m = 40\n", r"unknown section\(s\) \['\[proposals\]'\]"),
-     ("[price]\nfence_per_m_yuan = 1\n", r"unknown section\(s\) \['\[price\]'\]"),
+    [("[proposals]\nmax_gap_m = 40\n", r"\[proposals\]: unknown section \(did you mean \[proposal\]\?\)"),
+     ("[price]\nfence_per_m_yuan = 1\n", r"\[price\]: unknown section \(did you mean \[prices\]\?\)"),
      ('[proposal]\ncrossable = ["lcoal", "path"]\n', r"unknown road class\(es\) \['lcoal'\]"),
-     ("[proposal]\nmin_households = -5\n", r"\[proposal\]: min_households must be at least 1"),
+     ("[proposal]\nmin_households = -5\n", r"\[proposal\]: min_households must be ≥ 1, found -5"),
      ("[proposal]\nabsorb_max_households = -1\n", "absorb_max_households must be ≥ 0"),
      ("[proposal]\nhull_ratio = 7\n", "hull_ratio must be between 0"),
-     ("[prices]\nfence_per_m_yuan = -80\n", r"\[prices\]: prices must be ≥ 0 yuan, found fence_per_m_yuan = -80"),
+     ("[prices]\nfence_per_m_yuan = -80\n", r"\[prices\]: fence_per_m_yuan must be ≥ 0, found -80\."),
      ('[proposal.streets."莲花街道"]\nmin_households = 2000\n',
       r'\[proposal.streets."莲花街道"\]: min_households \(2000\) is above max_households'),
      ('[proposal.streets."莲花街道"]\norphan_gap_m = 500\n', r"apply to the whole city.*\[proposal\] instead")],

@@ -54,8 +54,10 @@ def test_settings_defaults_and_toml_override(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("[prices]\nfense_per_m_yuan = 1\n", "unknown setting 'fense_per_m_yuan'"),
-     ("metric_crs = 4544\n", "expected a str"),
+    [("[prices]\nfense_per_m_yuan = 1\n", r"\[prices\]: fense_per_m_yuan is an unknown setting \(did you mean "
+                                            r"fence_per_m_yuan\?\)"),
+     ("tianditu_key_env = 4544\n", "top level: tianditu_key_env must be text in quotes"),
+     ('metric_crs = "EPSG:4545"\n', "metric_crs is no longer a setting: zy_geo always measures in EPSG:4544"),
      ("subsidy_cap_yuan = \n", "not valid TOML")],
 )
 def test_settings_errors_say_what_to_fix(tmp_path, text, match):

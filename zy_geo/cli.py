@@ -2,7 +2,8 @@
 
 Commands: ``sample`` (generate the synthetic central city), ``validate`` (check a survey
 ledger), ``run`` (ledger + city → coverage table and map), ``propose``, ``plan``, ``demo``
-(``sample`` then ``run``).
+(``sample`` then ``run``). Every command that uses settings takes them from ``--config FILE.toml``
+(:mod:`zy_geo.config`).
 
 Exit codes: 0 success; 1 the input has errors (the problems are written and summarised);
 2 a usage error (a bad option, or an output that would leave its folder, overwrite an input or
@@ -38,6 +39,16 @@ def _fail(exc: Exception) -> None:
     if report is not None and len(report) and str(exc) not in str(report):
         click.echo(report.format(limit=20), err=True)
     sys.exit(2 if isinstance(exc, UsageError) else 1)
+
+
+#: ``--config`` of every command that uses settings: one TOML file, read and checked once (zy_geo.config).
+_CONFIG_HELP = ("Config TOML: [proposal], [proposal.streets.\"<name>\"], [prices], [operating], [modes] "
+                "(see README; every value is checked before the run starts).")
+
+
+def _config_option(f):
+    return click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help=_CONFIG_HELP)(f)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,8 +140,7 @@ def _report_run(result) -> None:
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]),
               help="Frame of the ledger's coordinates.")
 @click.option("--as-of", help="Date shown on the map, e.g. 2023-06-30.")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Proposal TOML ([proposal], [prices]).")
+@_config_option
 @click.option("--online", is_flag=True, help="Load Leaflet from CDNs instead of inlining it (smaller file).")
 @click.option("--keep-going", is_flag=True,
               help="Go on when the ledger has errors (their rows left out); without it `run` stops with exit 1.")
@@ -154,8 +164,7 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, co
 @click.argument("city", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Survey ledger joined to the compounds first.")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML with [proposal], [proposal.streets.\"<name>\"] and [prices].")
+@_config_option
 @click.option("--coord-frame", default="gcj02", show_default=True,
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -188,18 +197,24 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
 @click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--proposals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Proposal GeoPackage from `zy-geo propose` (default: propose now).")
-@click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML with [prices], [operating], [modes] (and [proposal]).")
+@_config_option
+@click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path), hidden=True,
+              help="Deprecated old name of --config.")
 @click.option("--no-figures", is_flag=True, help="Leave the map figure out of each plan (faster).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @_force
-def plan(city: Path, ledger: Path | None, proposals: Path | None, prices: Path | None, no_figures: bool,
-         out_dir: Path, force: bool) -> None:
+def plan(city: Path, ledger: Path | None, proposals: Path | None, config: Path | None, prices: Path | None,
+         no_figures: bool, out_dir: Path, force: bool) -> None:
     """One plan per compound/area (一小区一方案, .docx), an index and the funding ledger."""
     from .pipeline import plan as run_plan
 
+    if prices is not None:
+        if config is not None:
+            _fail(click.UsageError("give the config file once, with --config (--prices is its old name)."))
+        click.secho("warning: --prices is deprecated; use --config (the same file).", fg="yellow", err=True)
+        config = prices
     try:
-        plans = run_plan(city, ledger, proposals=proposals, prices=prices, out_dir=out_dir,
+        plans = run_plan(city, ledger, proposals=proposals, config=config, out_dir=out_dir,
                          figures=not no_figures, force=force, progress=_progress())
     except ZyGeoError as exc:
         _fail(exc)
@@ -243,25 +258,31 @@ def map_(city: Path, ledger: Path | None, proposals: Path | None, basemap: str, 
 @cli.command()
 @_scale
 @click.option("--seed", type=click.IntRange(min=0), default=2023, show_default=True)
+@_config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True)
 @_force
-def demo(scale: float, seed: int, out_dir: Path, force: bool) -> None:
+def demo(scale: float, seed: int, config: Path | None, out_dir: Path, force: bool) -> None:
     """The main job on the bundled sample: generate it, then ``run`` on it.
 
     The sample ledger carries the mistakes offices make on purpose, so the demo goes on past its
     errors (``run --keep-going``) and shows them in ``ledger_problems.csv``.
     """
+    from .config import load_config
     from .pipeline import run as run_pipeline
     from .sample.generate import make_sample, write_sample
     from .write import OutputFolder
 
+    try:
+        cfg = load_config(config)  # before the sample is generated: a mistake in the file shows at once
+    except ZyGeoError as exc:
+        _fail(exc)
     click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
     try:
         folder = OutputFolder(out_dir, force=force)
         files = write_sample(make_sample(scale=scale, seed=seed, progress=_progress()), "sample", folder=folder)
         result = run_pipeline(files["city"], files["ledger"], out_dir=folder, as_of="2023-12-31", keep_going=True,
-                              progress=_progress())
+                              config=cfg, progress=_progress())
         result.stale = folder.finish()
     except ZyGeoError as exc:
         _fail(exc)

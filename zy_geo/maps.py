@@ -38,10 +38,10 @@ from folium.plugins import Fullscreen, Search
 from jinja2 import Template
 
 from ._map_offline import inline_assets
+from .config import Settings
 from .errors import InputError
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
-from .settings import Settings
 from .write import OutputFolder, writing
 
 #: Colours of management modes on the map.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import html
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .areas.config import load_proposal_config
 from .areas.propose import ProposalResult, propose_areas
+from .config import Config, load_config
 from .coverage import coverage_table, write_coverage_xlsx
 from .errors import InputError, UsageError
 from .figures import coverage_figure
@@ -27,7 +28,6 @@ from .ledger.read import LedgerResult, read_ledger, write_clean
 from .maps import coverage_map, save_map
 from .milestones import milestone_table
 from .plans.build import PlanSet, build_plans
-from .plans.modes import load_mode_rules
 from .write import OutputFolder, single_file
 
 
@@ -74,7 +74,7 @@ class RunResult:
                 f"households, {int(s['households_absorbed'])} absorbed by managed neighbours, "
                 f"{int(s['households_remaining'])} remaining ({len(self.proposals.remainders)} units); "
                 f"new fence {s['new_fence_m']:,.0f} m, cost {s['cost_yuan']:,.0f} yuan, "
-                f"{int(s['areas_over_cap'])} areas over the 50,000-yuan cap"
+                f"{int(s['areas_over_cap'])} areas over the {self.proposals.settings.subsidy_cap_yuan:,.0f}-yuan cap"
             )
         if self.stale:
             lines.append(f"removed {len(self.stale)} stale file(s) an earlier run wrote: "
@@ -154,7 +154,7 @@ def run(
     out_dir: str | Path | OutputFolder | None = "outputs",
     coord_frame: str = "gcj02",
     as_of: str | None = None,
-    config: str | Path | None = None,
+    config: str | Path | Config | None = None,
     offline: bool = True,
     keep_going: bool = False,
     force: bool = False,
@@ -176,8 +176,9 @@ def run(
         Frame of the ledger's coordinates (``gcj02`` when picked on Amap).
     as_of : str, optional
         Date (``YYYY-MM-DD``) of the deadline progress and the map's title block.
-    config : str or Path, optional
-        Proposal TOML (``[proposal]``, ``[prices]``); management areas are proposed and drawn.
+    config : str, Path or Config, optional
+        Config TOML (``[proposal]``, ``[prices]``, ``[operating]``, ``[modes]``, see :mod:`zy_geo.config`),
+        read and checked once before anything else; or a :class:`~zy_geo.config.Config`. Default: the defaults.
     offline : bool
         Write the map as one self-contained file (no internet needed to open it).
     keep_going : bool
@@ -192,8 +193,11 @@ def run(
     -------
     RunResult
     """
+    cfg = _config(config)
     as_of_date = _as_of(as_of)
-    inputs = [Path(p) for p in (city, ledger, config) if p is not None]
+    inputs = [Path(p) for p in (city, ledger) if p is not None]
+    if isinstance(config, str | Path):
+        inputs.append(Path(config))
     folder = None
     if out_dir is not None:  # refuse a bad output folder before minutes of work
         folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir, inputs=inputs, force=force)
@@ -223,16 +227,14 @@ def run(
         timings["join"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    params, street_params, settings = load_proposal_config(config)
-    proposals = _propose_layers(compounds, layers, params=params, street_params=street_params, settings=settings,
-                                progress=progress) if "streets" in layers else None
+    proposals = _propose_layers(compounds, layers, params=cfg.proposal, street_params=cfg.streets,
+                                settings=cfg.settings, progress=progress) if "streets" in layers else None
     timings["propose"] = time.perf_counter() - t
 
     plans = None
     if proposals is not None and "tuoxi" in layers:
         t = time.perf_counter()
-        plans = _plans_for(proposals, compounds, layers, settings=settings, rules=load_mode_rules(config),
-                           progress=progress)
+        plans = _plans_for(proposals, compounds, layers, settings=cfg.settings, rules=cfg.modes, progress=progress)
         timings["plans"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -251,6 +253,7 @@ def run(
         rivers=layers.get("rivers"),
         proposals=proposals,
         subtitle=subtitle,
+        settings=cfg.settings,
     )
     timings["map"] = time.perf_counter() - t
     result = RunResult(layers, led, joined, compounds, cov, proposals, {}, timings, plans=plans,
@@ -294,7 +297,7 @@ def propose(
     city: str | Path,
     ledger: str | Path | None = None,
     *,
-    config: str | Path | None = None,
+    config: str | Path | Config | None = None,
     out: str | Path | None = None,
     coord_frame: str = "gcj02",
     force: bool = False,
@@ -309,8 +312,9 @@ def propose(
         ``rail`` used when present).
     ledger : str or Path, optional
         Survey ledger joined to the compounds first (its households and modes win).
-    config : str or Path, optional
-        TOML with ``[proposal]`` (and ``[proposal.streets."<name>"]``) and ``[prices]``.
+    config : str, Path or Config, optional
+        Config TOML with ``[proposal]`` (and ``[proposal.streets."<name>"]``) and ``[prices]`` (see
+        :mod:`zy_geo.config`), or a :class:`~zy_geo.config.Config`.
     out : str or Path, optional
         GeoPackage to write (layers ``areas``, ``members``, ``remainders``); the summary
         workbook goes next to it as ``<stem>_summary.xlsx``.
@@ -325,12 +329,12 @@ def propose(
     -------
     ProposalResult
     """
-    params, street_params, settings = load_proposal_config(config)
+    cfg = _config(config)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
-    result = _propose_layers(layers["compounds"], layers, params=params, street_params=street_params,
-                             settings=settings, progress=progress)
+    result = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
+                             settings=cfg.settings, progress=progress)
     if out is not None:
-        inputs = [Path(p) for p in (city, ledger, config) if p is not None]
+        inputs = [Path(p) for p in (city, ledger, config) if isinstance(p, str | Path)]
         folder, name = single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="proposal")
         result.to_gpkg(name, folder=folder)
         result.to_xlsx(f"{Path(name).stem}_summary.xlsx", folder=folder)
@@ -343,12 +347,13 @@ def plan(
     ledger: str | Path | None = None,
     *,
     proposals: str | Path | ProposalResult | None = None,
-    prices: str | Path | None = None,
+    config: str | Path | Config | None = None,
     out_dir: str | Path = "outputs/plans",
     coord_frame: str = "gcj02",
     figures: bool = True,
     force: bool = False,
     progress: bool = False,
+    prices: str | Path | None = None,
 ) -> PlanSet:
     """Draft one plan per proposed area / leftover unit, the funding ledger and an index.
 
@@ -360,9 +365,10 @@ def plan(
         Survey ledger joined first.
     proposals : str, Path or ProposalResult, optional
         A proposal GeoPackage from ``zy-geo propose`` (possibly edited in QGIS), or a result in memory;
-        default: propose now with the settings of ``prices``.
-    prices : str or Path, optional
-        TOML with ``[prices]``, ``[operating]``, ``[modes]``, ``[proposal]``.
+        default: propose now with the settings of ``config``.
+    config : str, Path or Config, optional
+        Config TOML with ``[prices]``, ``[operating]``, ``[modes]``, ``[proposal]`` (see :mod:`zy_geo.config`),
+        or a :class:`~zy_geo.config.Config`.
     out_dir : str or Path
         Folder for ``<plan>.docx``, ``index.html`` and ``funding_ledger.xlsx``.
     coord_frame : str
@@ -373,27 +379,38 @@ def plan(
         Write into a folder that holds other files, over hand-edited plans.
     progress : bool
         Progress bars.
+    prices : str or Path, optional
+        Deprecated old name of ``config``.
 
     Returns
     -------
     PlanSet
     """
-    inputs = [Path(p) for p in (city, ledger, prices) if p is not None]
+    if prices is not None:
+        if config is not None:
+            msg = "give the config file once, as config= (prices= is its deprecated old name)."
+            raise InputError(msg)
+        warnings.warn("plan(prices=...) is deprecated; pass the same file as config=...", DeprecationWarning,
+                      stacklevel=2)
+        config = prices
+    cfg = _config(config)
+    inputs = [Path(p) for p in (city, ledger) if p is not None]
+    if isinstance(config, str | Path):
+        inputs.append(Path(config))
     if isinstance(proposals, str | Path):
         inputs.append(Path(proposals))
     folder = OutputFolder(out_dir, inputs=inputs, force=force)  # refuse a bad folder before the work
-    params, street_params, settings = load_proposal_config(prices)
-    rules = load_mode_rules(prices)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
     if "tuoxi" not in layers:
         msg = f"`{city}` has no `tuoxi` layer; add the Tuoxi central urban area polygon to decide who pays."
         raise InputError(msg)
     if proposals is None:
-        proposals = _propose_layers(layers["compounds"], layers, params=params, street_params=street_params,
-                                    settings=settings, progress=progress)
+        proposals = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
+                                    settings=cfg.settings, progress=progress)
     elif not isinstance(proposals, ProposalResult):
-        proposals = ProposalResult.from_gpkg(proposals, params=params)
-    plans = _plans_for(proposals, layers["compounds"], layers, settings=settings, rules=rules, progress=progress)
+        proposals = ProposalResult.from_gpkg(proposals, params=cfg.proposal)
+    plans = _plans_for(proposals, layers["compounds"], layers, settings=cfg.settings, rules=cfg.modes,
+                       progress=progress)
     plans.write_documents(".", folder=folder, progress=progress, figures=figures)
     plans.write_ledger("funding_ledger.xlsx", folder=folder)
     folder.finish()
@@ -512,6 +529,11 @@ def _same_city(result: ProposalResult, compounds: gpd.GeoDataFrame, source: obje
                "lie on a compound of this city with the ids they name (another city, or an older edition of this "
                "one). Propose again on this city: zy-geo propose CITY.gpkg --out proposals.gpkg.")
         raise InputError(msg)
+
+
+def _config(config: str | Path | Config | None) -> Config:
+    """The run's config: as given, or read and checked from its file (once per run)."""
+    return config if isinstance(config, Config) else load_config(config)
 
 
 def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> ProposalResult:

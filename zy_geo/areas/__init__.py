@@ -4,7 +4,7 @@ The way through: :mod:`~zy_geo.areas.units` (compounds and scattered buildings a
 :mod:`~zy_geo.areas.enclosures` (ground cut by rivers, rail, roads and street lines) →
 :mod:`~zy_geo.areas.fencing` (boundary, walls, new fence, gates, cameras, cost) →
 :mod:`~zy_geo.areas.propose` (:func:`propose_areas`, using the private solvers ``_solve`` and
-``_exact``). :mod:`~zy_geo.areas.config` reads the proposal parameters from TOML.
+``_exact``). The proposal parameters are declared in :mod:`zy_geo.config` (read from TOML once per run).
 """
 
 from .config import ProposalParams, load_proposal_config

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from .config import ProposalParams
+from ..config import ProposalParams
 
 #: Largest cluster solved exactly, whatever ``exact_max_units`` says (the programme grows as 3**n).
 EXACT_LIMIT = 12

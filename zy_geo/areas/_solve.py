@@ -11,9 +11,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..settings import Settings
+from ..config import ProposalParams, Settings
 from ._exact import EXACT_LIMIT, partition_exactly
-from .config import ProposalParams
 from .fencing import Surroundings, enclose_many
 
 REASONS_ZH = {

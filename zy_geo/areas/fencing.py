@@ -4,7 +4,7 @@ The boundary is a tight (concave) hull around the members, clipped to their encl
 never crosses a barrier. New fence is the part of that boundary not already formed by a member's
 existing wall (``walled`` compounds) or by a building façade. Gates go where crossable roads and
 paths cut the boundary (at least one: the main gate); cameras cover every gate and the perimeter.
-Unit prices come from :class:`zy_geo.settings.Prices` (defaults, marked as such: override them).
+Unit prices come from :class:`zy_geo.config.Prices` (defaults, marked as such: override them).
 
 Examples
 --------
@@ -13,7 +13,7 @@ A 100 m × 50 m open compound with a local road entering from the south; the fen
 
 >>> import geopandas as gpd
 >>> from shapely.geometry import LineString, box
->>> from zy_geo.settings import Settings
+>>> from zy_geo.config import Settings
 >>> members = gpd.GeoSeries([box(0, 0, 100, 50)], crs="EPSG:4544")
 >>> roads = gpd.GeoDataFrame({"road_class": ["local"]}, geometry=[LineString([(50, -30), (50, 25)])],
 ...                          crs="EPSG:4544")
@@ -33,7 +33,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..settings import Settings
+from ..config import Settings
 
 #: Tolerance (m) within which a boundary segment counts as an existing wall or façade.
 WALL_TOLERANCE_M = 1.5

@@ -23,7 +23,6 @@ unit ids, so results are deterministic.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +33,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..config import STREETS, Config, ProposalParams, Settings
 from ..errors import InputError
 from ..schema import COMPOUND_KINDS, MODES
-from ..settings import Settings
 from ..write import OutputFolder, writing
 from ._solve import ABSORB_HOW_ZH, REASONS_ZH, solve
-from .config import ProposalParams
 from .enclosures import assign_enclosure, enclosures
 from .units import build_units
 
@@ -78,19 +76,9 @@ def _show(value: object) -> str:
 
 
 _YES_NO = {True: "是", False: "否"}
-#: Chinese names of the parameters and prices, for the 参数 sheet.
-PARAM_ZH = {
-    "max_gap_m": "可合并最大间距（米）", "min_households": "区域最少户数", "max_households": "区域最多户数",
-    "max_extent_m": "区域最大半径（米）", "crossable": "可跨越道路等级", "absorb_max_households": "扩围最多户数",
-    "orphan_gap_m": "零星楼栋成组间距（米）", "hull_ratio": "边界紧凑度（0紧—1凸包）",
-    "respect_cost_cap": "尽量不超5万元上限", "exact_max_units": "精确划分最大单元数",
-    "coverage_weight_m": "每多覆盖1户可多建围挡（米）", "subsidy_cap_yuan": "每小区奖补上限（元）",
-    "fence_per_m_yuan": "围挡单价（元/米）", "temporary_barrier_per_m_yuan": "临时隔离设施单价（元/米）",
-    "gate_house_yuan": "门卫室（元/处）", "barrier_gate_yuan": "道闸（元/套）",
-    "pedestrian_gate_yuan": "人行门（元/处）", "camera_yuan": "监控摄像头（元/个）",
-    "light_point_yuan": "照明点位（元/个）", "parking_space_yuan": "停车位（元/个）",
-    "ev_charger_yuan": "充电桩（元/个）",
-}
+#: How the 参数 sheet marks a default, by where it comes from (``Option.basis`` in :mod:`zy_geo.config`).
+_DEFAULT_ZH = {"notice": "默认（通知规定）", "estimate": "默认（估算用，请按本地价格替换）", "planning": "默认"}
+_KIND_ZH = {"": "settings", STREETS: "proposal"}
 SOURCE_ZH = {"compound": "小区图斑", "buildings": "小区外零星楼栋"}
 
 
@@ -222,25 +210,14 @@ class ProposalResult:
         Costs in this proposal rest on these figures; the defaults are planning defaults (the notice
         sets no prices), so a planner replaces them from the local price list.
         """
-        rows = []
-        default = ProposalParams()
-        for scope, p in [("全市", self.params), *sorted(self.street_params.items())]:
-            for f in dataclasses.fields(ProposalParams):
-                value = getattr(p, f.name)
-                if scope != "全市" and value == getattr(self.params, f.name):
-                    continue  # a street lists only what it overrides
-                rows.append((scope, "proposal", f.name, _show(value),
-                             "默认" if value == getattr(default, f.name) else "已修改"))
-        base = Settings()
-        rows.append(("全市", "settings", "subsidy_cap_yuan", _show(self.settings.subsidy_cap_yuan),
-                     "默认（通知规定）" if self.settings.subsidy_cap_yuan == base.subsidy_cap_yuan else "已修改"))
-        for f in dataclasses.fields(self.settings.prices):
-            value = getattr(self.settings.prices, f.name)
-            rows.append(("全市", "prices", f.name, _show(value),
-                         "默认（估算用，请按本地价格替换）" if value == getattr(base.prices, f.name) else "已修改"))
-        out = pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "取值", "来源"])
-        out.insert(3, "名称", out["参数"].map(PARAM_ZH).fillna(""))
-        return out
+        table = Config(settings=self.settings, proposal=self.params, streets=self.street_params).options()
+        parts = [table[table["section"] == "proposal"], table[table["section"] == STREETS],
+                 table[(table["section"] == "") & (table["key"] == "subsidy_cap_yuan")],
+                 table[table["section"] == "prices"]]
+        rows = [(r.street if r.section == STREETS else "全市", _KIND_ZH.get(r.section, r.section), r.key, r.zh,
+                 _show(r.value), _DEFAULT_ZH[r.basis] if r.is_default else "已修改")
+                for r in pd.concat(parts).itertuples()]
+        return pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
 
     def gpkg_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``."""

@@ -9,8 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..config import Settings
 from ..schema import SIX_HAVES
-from ..settings import Settings
 from ..write import clean_text
 from .facilities import FacilityNeeds
 

@@ -26,14 +26,14 @@ from tqdm.auto import tqdm
 
 from ..areas.fencing import Surroundings
 from ..areas.propose import ABSORB_HOW_ZH, ProposalResult
+from ..config import ModeRules, Settings
 from ..errors import InputError
 from ..milestones import FINAL, milestone_batch
 from ..schema import COMPOUND_KINDS, SIX_HAVES
-from ..settings import Settings
 from ..write import OutputFolder, safe_filename, writing
 from .facilities import FacilityNeeds, facility_needs
 from .funding import RULE_ZH, funding_split, funding_totals
-from .modes import ModeRules, recommend_modes
+from .modes import recommend_modes
 
 LEDGER_ZH = {
     "plan_id": "方案编号", "name": "名称", "body": "责任主体", "street": "街道（镇）", "households": "户数",

@@ -10,12 +10,12 @@ charging on idle land or converted green belts, public lighting. Quantities come
   buildings or their setback), capped by demand (``parking_per_household``), plus EV chargers;
 * a barrier gate also serves parking management where the gate exists but parking is missing.
 
-Unit prices are :class:`zy_geo.settings.Prices` (defaults; override from a TOML price list).
+Unit prices are :class:`zy_geo.config.Prices` (defaults; override from a TOML price list).
 
 Examples
 --------
 >>> from shapely.geometry import box
->>> from zy_geo.settings import Settings
+>>> from zy_geo.config import Settings
 >>> needs = facility_needs([box(0, 0, 100, 60)], walled=[False], households=120,
 ...     haves={"gate": False, "security": False, "parking": False}, settings=Settings(),
 ...     buildings=[box(10, 10, 90, 22)])
@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from ..areas.fencing import Enclosure, enclose
-from ..settings import Settings
+from ..config import Settings
 
 ITEMS_ZH = {
     "fence": ("围挡/围栏", "米"), "gate_house": ("门岗亭", "处"), "barrier_gates": ("道闸", "套"),

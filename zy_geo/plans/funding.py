@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..config import Settings
 from ..crs import assert_metric
 from ..errors import InputError
-from ..settings import Settings
 
 #: The responsible body whose Tuoxi area is co-funded by the city (notice §五(二)).
 TUOXI_BODY = "雁江区"

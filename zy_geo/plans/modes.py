@@ -24,42 +24,35 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..config import Config, ModeRules, Settings, _load
 from ..schema import MODES
-from ..settings import Settings
-
-
-@dataclass(frozen=True)
-class ModeRules:
-    """Thresholds of the mode rules. DEFAULTS for a first proposal: the notice sets none."""
-
-    professional_min_households: int = 300
-    professional_min_floor_area_m2: float = 25000.0
-    professional_min_fee_income_yuan: float = 80000.0
-    self_max_households: int = 60
-    self_needs_party_org: bool = True
-    self_min_consent: float = 2 / 3
 
 
 def load_mode_rules(path: str | Path | None) -> ModeRules:
-    """Read ``[modes]`` from a TOML file (unknown keys are errors naming the file)."""
+    """Read ``[modes]`` from a TOML file (a thin wrapper over :func:`zy_geo.config.load_config`'s checks).
+
+    Parameters
+    ----------
+    path : str or Path or None
+        TOML file; None gives the defaults. Only ``[modes]`` is checked here (and section names).
+
+    Returns
+    -------
+    ModeRules
+
+    Examples
+    --------
+    >>> load_mode_rules(None).self_max_households
+    60
+    """
     if path is None:
         return ModeRules()
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("modes", {})
-    known = {f.name for f in dataclasses.fields(ModeRules)}
-    bad = set(data) - known
-    if bad:
-        msg = f"`{path}` [modes]: unknown rule(s) {sorted(bad)}; expected {sorted(known)}."
-        raise InputError(msg)
-    return dataclasses.replace(ModeRules(), **data)
+    return _load(Path(path), sections=("modes",), base=Config()).modes
 
 
 def _flag(df: pd.DataFrame, col: str) -> pd.Series:
