@@ -80,4 +80,6 @@ def test_proposal_layers_styled_over_cap_apart(tmp_path):
 
 def test_unknown_layers_get_no_style():
     assert layer_style("my_layer") is None
-    assert "Line" in layer_style("roads", "LineString").qml
+    # QGIS refuses a style whose geometry type (QgsWkbTypes::GeometryType) is not the layer's
+    assert "<layerGeometryType>1</layerGeometryType>" in layer_style("roads", "LineString").qml
+    assert "<layerGeometryType>2</layerGeometryType>" in layer_style("compounds", "Polygon").qml

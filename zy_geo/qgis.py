@@ -128,7 +128,7 @@ def layer_style(layer: str, geometry_type: str = "Polygon") -> LayerStyle | None
     >>> layer_style("my_notes") is None
     True
     """
-    geom = "Line" if "line" in geometry_type.lower() else "Polygon"
+    geom = "1" if "line" in geometry_type.lower() else "2"  # QgsWkbTypes::GeometryType: 1 line, 2 polygon
     name_label = _labeling("name", 8, min_scale=10000)
     if layer == "compounds":
         cats = [(k, MODES[k], MODE_COLOURS[k], {"fill_alpha": 200, "outline": "#222222"}) for k in MODE_COLOURS]
