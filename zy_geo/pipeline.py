@@ -141,6 +141,7 @@ def run(
         join_problems = out / "join_problems.csv"
         joined.problems.to_frame().to_csv(join_problems, index=False, encoding="utf-8-sig")
         files["join_problems"] = join_problems
+        joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
         compounds = joined.joined
         timings["join"] = time.perf_counter() - t
 
@@ -203,6 +204,7 @@ def load_compounds(
         return layers, None, None
     led = read_ledger(ledger)
     joined = join_ledger(layers["compounds"], led, coord_frame=coord_frame)
+    joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
     layers = {**layers, "compounds": joined.joined}
     return layers, led, joined
 
