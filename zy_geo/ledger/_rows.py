@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from .._pii import has_pii, redact_pii
 from ..errors import ProblemReport
 from ..schema import COMPOUND_KINDS, LEDGER_COLUMNS, MODES, SIX_HAVES
 from ._headers import PII, Column, header_score
 from ._values import (
     Vocabulary,
-    has_pii,
     is_blank,
     norm_text,
     parse_bool,
@@ -26,7 +26,6 @@ from ._values import (
     parse_int,
     parse_number,
     parse_year,
-    redact_pii,
 )
 
 #: Keys of the row accounting (``skipped`` = total + blank + note rows is added by the result).
