@@ -444,9 +444,10 @@ def test_a_single_compound_over_the_maximum_says_so():
     assert "超过上限 1200 户" in a["explanation"]
 
 
-def test_street_code_is_taken_from_a_code_column_and_bad_streets_are_named():
+def test_area_ids_start_with_the_street_code_and_bad_streets_are_named():
+    # a file's `code` column is named street_code at the door (read_city; see test_contracts), not here
     c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60)], [60, 60])
-    streets = _streets((-100, -100, 500, 500)).rename(columns={"street_code": "code"})
+    streets = _streets((-100, -100, 500, 500))
     r = propose_areas(c, streets=streets)
     assert r.areas["area_id"].tolist() == ["S0-A001"]
     assert r.members["street_code"].eq("S0").all()
@@ -454,6 +455,8 @@ def test_street_code_is_taken_from_a_code_column_and_bad_streets_are_named():
         propose_areas(c, streets=streets, street_params={"莲花街": ProposalParams()})
     with pytest.raises(InputError, match="no `street` column"):
         propose_areas(c, streets=streets.drop(columns="street"))
+    with pytest.raises(InputError, match=r"no `street_code` column.*read_city"):
+        propose_areas(c, streets=streets.rename(columns={"street_code": "code"}))
 
 
 def test_summary_xlsx_speaks_chinese_and_lists_the_prices_used(tmp_path):

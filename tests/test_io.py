@@ -328,8 +328,10 @@ def test_points_from_table_in_gcj02():
 def test_read_city_puts_every_layer_in_metres(tmp_path):
     p = tmp_path / "c.gpkg"
     gpd.GeoDataFrame(geometry=[box(462000, 3334000, 462010, 3334010)], crs="EPSG:4544").to_file(p, layer="extra")
-    gpd.GeoDataFrame(geometry=[Point(104.627, 30.131)], crs="EPSG:4326").to_file(p, layer="compounds")
-    gpd.GeoDataFrame(geometry=[box(462000, 3334000, 462010, 3334010)], crs="EPSG:4544").to_file(p, layer="streets")
+    gpd.GeoDataFrame({"compound_id": ["a"]}, geometry=[Point(104.627, 30.131).buffer(0.0001)],
+                     crs="EPSG:4326").to_file(p, layer="compounds")
+    gpd.GeoDataFrame({"street_code": ["1"], "street": ["甲街道"]}, geometry=[box(462000, 3334000, 462010, 3334010)],
+                     crs="EPSG:4544").to_file(p, layer="streets")
     layers = read_city(p)
     assert list(layers) == ["streets", "compounds", "extra"]  # CITY_LAYERS order first
     assert all(g.crs.to_epsg() == 4544 for g in layers.values())

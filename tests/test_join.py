@@ -111,7 +111,7 @@ def test_point_in_two_polygons_is_ambiguous():
     lon, lat = _centre(0)
     r = join_ledger(polys, _ledger({"name": ["甲"], "street": ["莲花街道"], "lon": [lon], "lat": [lat]}))
     assert r.matches.empty
-    assert [p.code for p in r.problems] == ["ambiguous_point"]
+    assert [p.code for p in r.problems.warnings] == ["ambiguous_point"]  # + mostly_unmatched: the only row
 
 
 def test_two_rows_for_one_compound_are_both_reported():
@@ -242,3 +242,37 @@ def test_every_ledger_row_matched_or_listed(rows):
     assert r.matches["compound_id"].is_unique
     assert len(r.matches) + len(r.unmatched_compounds) == len(r.joined) == 6
     assert r.unmatched_ledger["reason"].notna().all()
+
+
+# --- a ledger of another place ----------------------------------------------------------------------------------
+
+
+def _named(names):
+    return _ledger({"name": names, "street": ["莲花街道"] * len(names),
+                    "households": pd.array([60] * len(names), dtype="Int64")})
+
+
+def test_a_ledger_that_mostly_matches_no_compound_is_an_error_in_the_join():
+    r = join_ledger(_polys(), _named(["锦华小区", "某甲", "某乙", "某丙"]))
+    (err,) = r.problems.errors
+    assert err.code == "mostly_unmatched"
+    assert err.message.startswith("3 of 4 ledger rows (75%) match no compound polygon")
+    assert join_ledger(_polys(), _named(["锦华小区", "建设路12号院", "某甲"])).problems.ok  # a typo: a warning
+    assert join_ledger(_polys(), _named(["锦华小区", "某甲", "某乙"]), max_unmatched_share=0.7).problems.ok
+    with pytest.raises(InputError, match=r"max_unmatched_share=1\.5"):
+        join_ledger(_polys(), _named(["锦华小区"]), max_unmatched_share=1.5)
+
+
+def test_the_run_stops_on_a_ledger_of_another_place(tmp_path):
+    from zy_geo.pipeline import run
+
+    city = tmp_path / "city.gpkg"
+    _polys().to_file(city, layer="compounds")
+    halves = [box(X0 - 100, Y0 - 100, X0 + 390, Y0 + 200), box(X0 + 390, Y0 - 100, X0 + 700, Y0 + 200)]
+    gpd.GeoDataFrame({"code": ["512002001", "512002003"], "street": ["莲花街道", "资溪街道"]}, geometry=halves,
+                     crs="EPSG:4544").to_file(city, layer="streets")
+    ledger = tmp_path / "莲花街道.csv"
+    ledger.write_text("小区名称,户数\n某甲,60\n某乙,70\n锦华小区,80\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"(?s)joined to `city.gpkg` cannot be used.*2 of 3 ledger rows \(67%\)"):
+        run(city, ledger, out_dir=tmp_path / "out")
+    assert (tmp_path / "out" / "join_problems.csv").exists()  # the reconciliation is written first

@@ -169,7 +169,7 @@ def test_unknown_columns_kept_in_extra_with_phone_numbers_masked(result):
     extra = result.extra
     assert extra.index.equals(result.table.index)
     assert extra.loc[0, "物业费（元/㎡·月）"] == 0.8
-    assert extra.loc[1, "备注"] == "业主代表电话〔个人信息已隐去〕"
+    assert extra.loc[1, "备注"] == f"业主代表电话{NOTE_PHONE[:3]}****{NOTE_PHONE[-4:]}"
     assert extra.loc[2, "备注"] == "无编号"
     codes = {(p.column, p.code) for p in result.problems if p.severity == "info"}
     assert {("物业费（元/㎡·月）", "extra_column"), ("备注", "extra_column"), ("备注", "pii_masked")} <= codes

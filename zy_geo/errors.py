@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ._pii import mask_value, redact_pii
+
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -114,6 +116,18 @@ class Problem:
         Short machine-readable kind, e.g. ``"not_a_number"``.
     fix : str
         How to fix the input.
+
+    Notes
+    -----
+    A problem never repeats personal data: phone and ID numbers in ``message``, ``value`` and
+    ``fix`` are masked when it is made (:mod:`zy_geo._pii`), so no report, CSV or screen shows them.
+
+    Examples
+    --------
+    >>> p = Problem("error", "'13812345678' is not a plausible number of households", column="户数",
+    ...             value=13812345678)
+    >>> p.message, p.value
+    ("'138****5678' is not a plausible number of households", '138****5678')
     """
 
     severity: Severity
@@ -125,6 +139,11 @@ class Problem:
     value: Any = None
     code: str = ""
     fix: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact_pii(self.message))
+        object.__setattr__(self, "fix", redact_pii(self.fix))
+        object.__setattr__(self, "value", mask_value(self.value))
 
     @property
     def where(self) -> str:

@@ -223,6 +223,16 @@ def run(
 
         t = time.perf_counter()
         joined = join_ledger(compounds, led, coord_frame=coord_frame)
+        if not joined.problems.ok:  # e.g. a ledger of another place: most rows match no compound
+            if folder is not None:
+                if led is not None:
+                    write_clean(led, "ledger_clean.csv", folder=folder)
+                    folder.write_csv(led.problems.to_frame(), "ledger_problems.csv")
+                folder.write_csv(joined.reconciliation(), "reconciliation.csv")
+                folder.write_csv(joined.problems.to_frame(), "join_problems.csv")
+                if not isinstance(out_dir, OutputFolder):
+                    folder.finish()
+            joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
         compounds = joined.joined
         timings["join"] = time.perf_counter() - t
 
@@ -289,6 +299,7 @@ def load_compounds(
         return layers, None, None
     led = read_ledger(ledger)
     joined = join_ledger(layers["compounds"], led, coord_frame=coord_frame)
+    joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
     layers = {**layers, "compounds": joined.joined}
     return layers, led, joined
 

@@ -291,7 +291,7 @@ def solve(
 
     # plain arrays for the per-group loops below (no pandas lookups inside them)
     street_of = cand["street"].to_numpy(dtype=object)
-    code_of = cand["street_code"].to_numpy(dtype=object) if "street_code" in cand.columns else street_of
+    code_of = cand["street_code"].to_numpy(dtype=object)
     body_of = cand["body"].to_numpy(dtype=object) if "body" in cand.columns else np.full(n, None, dtype=object)
     nbrs = _Neighbours(geoms, enc_of, uid, gap)
 

@@ -260,20 +260,22 @@ class ProposalResult:
 
 
 def _checked_streets(streets: gpd.GeoDataFrame, street_params: dict[str, ProposalParams]) -> gpd.GeoDataFrame:
-    """The streets layer with a ``street_code`` column, or an error saying what to fix.
+    """The streets layer, or an error saying what to fix.
 
-    City GeoPackages (and :func:`zy_geo.generate_sample`) name the code ``code``; it is taken as
-    ``street_code``. Per-street parameters must name streets of this layer.
+    Its columns are named at the door (:func:`zy_geo.io.read.read_city` takes a file's ``code`` as
+    ``street_code``); here only what a hand-made layer may lack is checked. Per-street parameters
+    must name streets of this layer.
     """
     if streets is None or len(streets) == 0:
         msg = "the streets layer is missing or empty; areas stay inside one street, so add the street/town polygons."
         raise InputError(msg)
-    if "street" not in streets.columns:
-        msg = (f"the streets layer has no `street` column (it has {sorted(map(str, streets.columns))}); "
-               "add the street/town name as `street`.")
+    missing = [c for c in ("street", "street_code") if c not in streets.columns]
+    if missing:
+        msg = (f"the streets layer has no {' or '.join(f'`{c}`' for c in missing)} column (it has "
+               f"{sorted(map(str, streets.columns))}); add the street/town name as `street` and its code as "
+               "`street_code` (area ids start with it), or read the city with zy_geo.read_city, which names "
+               "them so.")
         raise InputError(msg)
-    if "street_code" not in streets.columns and "code" in streets.columns:
-        streets = streets.rename(columns={"code": "street_code"})
     unknown = sorted(set(street_params) - set(streets["street"].astype(str)))
     if unknown:
         msg = (f"per-street parameters name street(s) {unknown} that are not in the streets layer; "
@@ -357,9 +359,9 @@ def propose_areas(
     units["enclosure_id"] = assign_enclosure(units, encl)
     street_of = encl.set_index("enclosure_id")
     units["street"] = units["enclosure_id"].map(street_of["street"]).astype(object)
-    for col in ("street_code", "body"):
-        if col in street_of.columns:
-            units[col] = units["enclosure_id"].map(street_of[col]).astype(object)
+    units["street_code"] = units["enclosure_id"].map(street_of["street_code"]).astype(object)
+    if "body" in street_of.columns:
+        units["body"] = units["enclosure_id"].map(street_of["body"]).astype(object)
 
     bar.update()
     bar.set_postfix_str("grouping and pricing")

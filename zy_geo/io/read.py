@@ -9,7 +9,8 @@ fix it:
   metres declared as degrees are caught, ``swap_xy=True`` fixes swapped axes);
 - data picked on Amap/Baidu (``frame="gcj02"``/``"bd09"``) are converted to WGS84 on read;
 - invalid polygons are repaired with a warning naming the feature; features without geometry
-  are listed, never dropped silently.
+  are listed, never dropped silently;
+- :func:`read_city` checks each city layer against its contract (:mod:`zy_geo.contracts`).
 
 The survey ledger has its own reader (:mod:`zy_geo.ledger.read`).
 
@@ -18,12 +19,14 @@ Examples
 >>> import geopandas as gpd, tempfile, pathlib
 >>> from shapely.geometry import Point
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> gpd.GeoDataFrame({"名称": ["莲花小区"]}, geometry=[Point(104.627, 30.131)],
+>>> gpd.GeoDataFrame({"compound_id": ["512002001-0001"], "小区名称": ["莲花小区"]},
+...                  geometry=[Point(104.627, 30.131).buffer(0.0005)],
 ...                  crs="EPSG:4326").to_file(d / "a.gpkg", layer="compounds")
 >>> read_layer(d / "a.gpkg").crs.to_string()
 'EPSG:4326'
->>> read_city(d / "a.gpkg")["compounds"].crs.to_string()
-'EPSG:4544'
+>>> compounds = read_city(d / "a.gpkg")["compounds"]
+>>> compounds.crs.to_string(), compounds.columns.tolist()
+('EPSG:4544', ['compound_id', 'name', 'geometry'])
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from ..contracts import CITY_CONTRACTS, Bounds, raise_or_warn
 from ..crs import FRAMES, from_frame, normalize_frame, to_metric
 from ..errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
 from ..schema import CITY_LAYERS
@@ -264,6 +268,14 @@ def read_layer(
     >>> round(float(g.geometry.x.iloc[0]), 9), g.attrs["zy_source_frame"]
     (104.627, 'gcj02')
     """
+    return _read_layer(path, layer, crs=crs, frame=frame, encoding=encoding, swap_xy=swap_xy, repair=repair,
+                       report=report)[0]
+
+
+def _read_layer(path: str | Path, layer: str | None, *, crs: Any = None, frame: str | None = None,
+                encoding: str | None = None, swap_xy: bool = False, repair: bool = True,
+                report: ProblemReport | None = None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """:func:`read_layer`, plus the FID of each row returned (for problems that name features)."""
     path = Path(path)
     if not path.exists():
         msg = f"`{path}` does not exist; check the path."
@@ -293,7 +305,7 @@ def read_layer(
         logger.info("%s: %s", where, note)
         if report is not None:
             report.add("info", note, source=path.name, layer=layer, code="frame_converted")
-    return gdf
+    return gdf, fids[gdf.index.to_numpy()]
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -476,33 +488,59 @@ def points_from_table(
     return gdf
 
 
-def read_city(path: str | Path, *, report: ProblemReport | None = None,
-              required: Sequence[str] = ()) -> dict[str, gpd.GeoDataFrame]:
-    """Every spatial layer of a city GeoPackage, each converted to EPSG:4544.
+def read_city(path: str | Path, *, report: ProblemReport | None = None, required: Sequence[str] = (),
+              bounds: Bounds | None = None) -> dict[str, gpd.GeoDataFrame]:
+    r"""Every spatial layer of a city GeoPackage, each converted to EPSG:4544 and checked against its contract.
+
+    This is the door through which city data enters: each layer of :data:`zy_geo.schema.CITY_LAYERS`
+    is checked against :data:`zy_geo.contracts.CITY_CONTRACTS` (geometry type, required columns,
+    unique filled ids, numbers within ``bounds``, personal data masked) and normalised (the streets'
+    ``code`` becomes ``street_code``), so the analysis trusts what it gets.
 
     Parameters
     ----------
     path : str or Path
         A GeoPackage such as ``zy-geo sample`` writes.
     report : ProblemReport, optional
-        Passed to :func:`read_layer` for each layer.
+        Gets every problem: those of :func:`read_layer` for each layer and those of the contracts.
+        Without one, contract warnings are issued as a :class:`~zy_geo.errors.DataRepairWarning`.
     required : sequence of str
         Layers the caller cannot do without; a missing one is an error naming the layers present.
+    bounds : Bounds, optional
+        Plausible ranges of households, floors, built year … (default :class:`zy_geo.contracts.Bounds`).
 
     Returns
     -------
     dict of str to GeoDataFrame
         The layers of :data:`zy_geo.schema.CITY_LAYERS` that are present, in that order, then
-        any other spatial layer; non-spatial tables are skipped.
+        any other spatial layer (not checked); non-spatial tables are skipped.
+
+    Raises
+    ------
+    InputError
+        A layer breaks its contract: every problem of every layer is listed, each with the file,
+        layer, feature (FID), column and fix, and ``.report`` carries the whole report. Also when
+        the file cannot be opened or a ``required`` layer is missing.
 
     Examples
     --------
     >>> import geopandas as gpd, tempfile, pathlib
     >>> from shapely.geometry import box
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "city.gpkg"
-    >>> gpd.GeoDataFrame(geometry=[box(462000, 3334000, 462100, 3334100)], crs="EPSG:4544").to_file(p, layer="streets")
-    >>> list(read_city(p)), float(read_city(p)["streets"].area.iloc[0])
-    (['streets'], 10000.0)
+    >>> gpd.GeoDataFrame({"code": ["512002001"], "street": ["莲花街道"]},
+    ...                  geometry=[box(462000, 3334000, 462100, 3334100)], crs="EPSG:4544").to_file(p, layer="streets")
+    >>> streets = read_city(p)["streets"]
+    >>> streets.columns.tolist(), float(streets.area.iloc[0])
+    (['street_code', 'street', 'geometry'], 10000.0)
+    >>> gpd.GeoDataFrame({"compound_id": ["a", None], "households": [-500, 60]},
+    ...                  geometry=[box(462000, 3334000, 462050, 3334050)] * 2,
+    ...                  crs="EPSG:4544").to_file(p, layer="compounds")
+    >>> try:
+    ...     read_city(p)
+    ... except InputError as exc:
+    ...     print(*[f"{e.layer} FID {e.row} {e.column}: {e.code}" for e in exc.report.errors], sep="\n")
+    compounds FID 2 compound_id: missing_id
+    compounds FID 1 households: out_of_range
     """
     path = Path(path)
     if not path.exists():
@@ -524,4 +562,15 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None,
                f"it has {', '.join(repr(n) for n in order)}. Add the layer (names as in zy_geo.schema.CITY_LAYERS) "
                "or rename yours.")
         raise InputError(msg)
-    return {name: to_metric(read_layer(path, name, report=report)) for name in order}
+    checked = ProblemReport()
+    layers = {}
+    for name in order:
+        gdf, fids = _read_layer(path, name, report=report)
+        gdf = to_metric(gdf)
+        if name in CITY_CONTRACTS:
+            gdf = CITY_CONTRACTS[name].check(gdf, source=path.name, bounds=bounds, report=checked, fids=fids)
+        layers[name] = gdf
+    if report is not None:
+        report.extend(checked)
+    raise_or_warn(checked, f"`{path.name}`", warn=report is None, carry=report)
+    return layers

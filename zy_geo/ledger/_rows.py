@@ -13,12 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from .._pii import has_pii, redact_pii
+from ..contracts import LEDGER_CONTRACT, Bounds
 from ..errors import ProblemReport
 from ..schema import COMPOUND_KINDS, LEDGER_COLUMNS, MODES, SIX_HAVES
 from ._headers import PII, Column, header_score
 from ._values import (
     Vocabulary,
-    has_pii,
     is_blank,
     norm_text,
     parse_bool,
@@ -26,7 +27,6 @@ from ._values import (
     parse_int,
     parse_number,
     parse_year,
-    redact_pii,
 )
 
 #: Keys of the row accounting (``skipped`` = total + blank + note rows is added by the result).
@@ -39,6 +39,9 @@ _NOTE_STARTS = ("注", "说明", "备注:", "填表说明", "填表人", "填报
 _FIX_HOUSEHOLDS = "enter the number of households as an integer, e.g. 120"
 _FIX_YESNO = "enter 有 or 无 (是/否, √/×, Y/N, 1/0 are read too)"
 _CHINA = ((73.0, 136.0), (3.0, 54.0))  # lon, lat ranges
+#: What an unusable value of a bounded column is, and which columns are free text: the ledger's contract.
+_SEVERITY = {c.name: c.severity for c in LEDGER_CONTRACT.columns}
+_FREE_TEXT = LEDGER_CONTRACT.free_text
 
 
 def _text(value: Any) -> str:
@@ -55,8 +58,10 @@ def _rows_phrase(rows: list[int]) -> str:
 class SheetReader:
     """Reads sheet after sheet into records, counting and reporting every row below the header."""
 
-    def __init__(self, source: str, j: pd.DataFrame, *, strict: bool, keep_pii: bool, all_sheets: bool):
+    def __init__(self, source: str, j: pd.DataFrame, *, strict: bool, keep_pii: bool, all_sheets: bool,
+                 bounds: Bounds | None = None):
         self.source, self.strict, self.keep_pii, self.all_sheets = source, strict, keep_pii, all_sheets
+        self.bounds = bounds or Bounds()
         self.vocab = Vocabulary(j)
         self.problems = ProblemReport()
         self.records: list[dict[str, Any]] = []
@@ -246,7 +251,19 @@ class SheetReader:
             rejected |= sev == "error"
 
         out: dict[str, Any] = {"sheet": sheet, "source_row": excel_row}
-        name = None if is_blank(val("name")) else _text(val("name"))
+
+        def free_text(key: str) -> str | None:
+            if is_blank(val(key)):
+                return None
+            text = _text(val(key))
+            if has_pii(text):
+                text = redact_pii(text)
+                self.add("info", "phone or ID number in free text masked", layer=sheet, row=excel_row,
+                         column=written(key), code="pii_masked",
+                         fix="keep contacts in the 联系人/联系电话 columns, which are withheld")
+            return text
+
+        name = free_text("name")
         if name is None:
             problem("error", "name", "compound name is empty; the row cannot be matched or counted",
                     fix="enter the 小区名称", code="missing_name")
@@ -261,6 +278,13 @@ class SheetReader:
                 hh = out["households"] = parse_int(v)
             except ValueError as exc:
                 problem("error", "households", f"{v!r} {exc}", v, _FIX_HOUSEHOLDS, "not_a_number")
+            why = None if hh is None else self.bounds.problem("households", hh)
+            if why:
+                what = ("looks like a phone or ID number, not a count of households" if has_pii(v)
+                        else f"{why} (households of one compound)")
+                problem(_SEVERITY["households"], "households", f"{v!r} {what}", v, _FIX_HOUSEHOLDS, "out_of_range")
+                hh = None
+                out.pop("households")
             if hh == 0:
                 problem("warning", "households", "0 households; check the count", v, _FIX_HOUSEHOLDS, "zero")
         for key, parse, fix in (("buildings", parse_int, "enter the number of buildings as an integer"),
@@ -270,20 +294,23 @@ class SheetReader:
                 continue
             try:
                 out[key] = parse(v)
-                if out[key] < 0:
+                why = "is negative" if out[key] < 0 else self.bounds.problem(key, out[key])
+                if why:
                     out.pop(key)
-                    raise ValueError("is negative")
+                    raise ValueError(why)
             except ValueError as exc:
-                problem("warning", key, f"{v!r} {exc}; left empty", v, fix)
+                problem(_SEVERITY[key], key, f"{v!r} {exc}; left empty", v, fix)
         v = val("built_year")
         if not is_blank(v):
+            earliest, latest = self.bounds.built_year
             try:
-                out["built_year"], note = parse_year(v)
+                out["built_year"], note = parse_year(v, earliest=int(earliest), latest=int(latest))
                 if note:
                     problem("warning", "built_year", f"{v!r}: {note}", v, "enter the exact year if known",
                             "approx_year")
             except ValueError as exc:
-                problem("warning", "built_year", f"{v!r} {exc}; left empty", v, "enter four digits, e.g. 2003")
+                problem(_SEVERITY["built_year"], "built_year", f"{v!r} {exc}; left empty", v,
+                        "enter four digits, e.g. 2003")
         for key in _BOOL_COLS:
             v = val(key)
             try:
@@ -309,9 +336,9 @@ class SheetReader:
                 why = "is not a known responsible body" if known is None else f"does not match {street}'s body"
                 problem("warning", "body", f"{b!r} {why}; {out['body']} (from the street) is used", b,
                         "check the street or the 责任主体")
-        for key in ("address", "community"):
-            if not is_blank(val(key)):
-                out[key] = _text(val(key))
+        for key in _FREE_TEXT:
+            if key != "name" and not is_blank(val(key)):
+                out[key] = free_text(key)
         cid = out["compound_id"] = parse_code(val("compound_id"))
         if cid is not None and cid in self.ids:
             s0, r0 = self.ids[cid]

@@ -3,7 +3,8 @@
 Each parser returns the value or raises :class:`ValueError` whose message says what is wrong
 with the value (``"is not a number"``); the ledger reader adds where it was and how to fix it.
 :class:`Vocabulary` maps the offices' spellings of streets, bodies, compound kinds and
-management modes to the canonical keys of :mod:`zy_geo.schema`.
+management modes to the canonical keys of :mod:`zy_geo.schema`. Phone and ID numbers in free text
+are found and masked by :mod:`zy_geo._pii`.
 
 Examples
 --------
@@ -15,8 +16,6 @@ Examples
 ((2003, None), (2003, None), (1990, 'only the decade is given; read as 1990'))
 >>> parse_code(512002001.0), parse_code("０１２")
 ('512002001', '012')
->>> redact_pii("请联系13812345678")
-'请联系〔个人信息已隐去〕'
 """
 
 from __future__ import annotations
@@ -38,8 +37,6 @@ _TRUE = {"有", "是", "√", "✓", "✔", "☑", "y", "yes", "true", "1", "已
 _FALSE = {"无", "否", "×", "✗", "✘", "☐", "x", "n", "no", "false", "0", "未", "未完成", "未改造", "没有", "未建",
           "未成立", "未建立"}
 _BLANK = {"", "-", "—", "–", "/", "／", "－", "--", "——"}
-#: Mobile phone numbers and 18-digit resident ID numbers, wherever they appear in free text.
-_PII_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx]|\d{15})(?!\d)")
 _KIND_WORDS = (("非封闭", "open"), ("不封闭", "open"),
                ("封闭", "enclosed"), ("开放", "open"), ("零星", "scattered"), ("散居", "scattered"),
                ("小规模", "small_area"))
@@ -99,7 +96,7 @@ def parse_int(value: Any) -> int:
     return round(number)
 
 
-def parse_year(value: Any, *, latest: int = 2030) -> tuple[int, str | None]:
+def parse_year(value: Any, *, latest: int = 2030, earliest: int = 1900) -> tuple[int, str | None]:
     """A built year; returns ``(year, note)``, the note explaining an approximation.
 
     '2003', '2003年', '2003.0' and 2003 read as 2003; '90年代' / '1990年代' read as 1990 with a
@@ -122,8 +119,8 @@ def parse_year(value: Any, *, latest: int = 2030) -> tuple[int, str | None]:
     except ValueError:
         raise ValueError("is not a year") from None
     year = int(number)
-    if number != year or not 1900 <= year <= latest:
-        raise ValueError(f"is not a plausible built year (1900–{latest})")
+    if number != year or not earliest <= year <= latest:
+        raise ValueError(f"is not a plausible built year ({earliest}–{latest})")
     return year, None
 
 
@@ -154,16 +151,6 @@ def parse_code(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     return norm_text(value)
-
-
-def redact_pii(text: str) -> str:
-    """Replace phone and ID numbers inside free text (e.g. a 备注) with a placeholder."""
-    return _PII_PATTERN.sub("〔个人信息已隐去〕", text)
-
-
-def has_pii(text: str) -> bool:
-    """True when the text holds what looks like a phone or ID number."""
-    return bool(_PII_PATTERN.search(text))
 
 
 class Vocabulary:

@@ -391,6 +391,20 @@ def _merge(joined: gpd.GeoDataFrame, ledger: pd.DataFrame, ci: np.ndarray, li: n
             joined["managed"] = managed.mask(mode.notna(), mode != "none")
 
 
+def _check_unmatched_share(m: _Matcher, max_share: float) -> None:
+    """An error when most ledger rows match nothing: a wrong file, not a few typos."""
+    n, free = len(m.ledger), len(m.free())
+    if not n or free / n <= max_share:
+        return
+    m.problems.add(
+        "error", f"{free} of {n} ledger rows ({free / n:.0%}) match no compound polygon, more than "
+        f"{max_share:.0%}: the ledger and the compounds layer probably do not describe the same place, or their "
+        "ids, names and coordinates do not agree", source=m.source, code="mostly_unmatched",
+        fix="check that the ledger belongs to this city file; compare its 小区编号 with the compounds' compound_id "
+        "and its 街道（镇）/小区名称 with theirs; if 经度/纬度 were picked on another map, pass the right coord_frame "
+        "('gcj02' Amap, 'bd09' Baidu, 'EPSG:4326' GPS)")
+
+
 def join_ledger(
     compounds: gpd.GeoDataFrame,
     ledger: pd.DataFrame | Any,
@@ -398,6 +412,7 @@ def join_ledger(
     coord_frame: str = "gcj02",
     max_snap_m: float = 0.0,
     prefer: Literal["ledger", "polygons"] = "ledger",
+    max_unmatched_share: float = 0.5,
 ) -> JoinResult:
     """Match ledger rows to compound polygons and merge their attributes.
 
@@ -418,6 +433,10 @@ def join_ledger(
         Whose value wins where both have one. ``"ledger"`` (default): the survey is newer than
         the map. ``"polygons"``: ledger values only fill what the polygons lack. When the
         ledger sets ``mode``, ``managed`` is set to ``mode != "none"`` to stay consistent.
+    max_unmatched_share : float
+        When more than this share of the ledger's rows match no polygon, ``problems`` holds an
+        *error* (``mostly_unmatched``): the ledger and the polygons probably do not describe the
+        same place, or disagree on ids, names and coordinates. Each unmatched row is a warning anyway.
 
     Returns
     -------
@@ -461,6 +480,9 @@ def join_ledger(
     if prefer not in ("ledger", "polygons"):
         msg = f"prefer={prefer!r}: expected 'ledger' or 'polygons'."
         raise InputError(msg)
+    if not 0 <= max_unmatched_share <= 1:
+        msg = f"max_unmatched_share={max_unmatched_share!r}: expected a share between 0 and 1 (default 0.5)."
+        raise InputError(msg)
     if max_snap_m < 0:
         msg = f"max_snap_m={max_snap_m!r} is negative; give a distance in metres (0 = no snapping)."
         raise InputError(msg)
@@ -476,6 +498,7 @@ def join_ledger(
     m.by_point(pos, pts, coord_frame, max_snap_m)
     m.cross_check(pos, pts)
     reasons = m.report()
+    _check_unmatched_share(m, max_unmatched_share)
 
     done = sorted(m.matched.items())
     li = np.array([i for i, _ in done], dtype=int)

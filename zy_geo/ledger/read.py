@@ -12,13 +12,15 @@ its sheet name). A sheet without them is an error naming the sheet and listing t
 
 What happens to a row below the header:
 
-* **kept** — in ``table``. A value that cannot be read becomes NA with a *warning*: buildings,
-  floor area, built year, the six haves and other yes/no columns, kind, mode, coordinates
+* **kept** — in ``table``. A value that cannot be read (or lies outside its range in
+  :class:`~zy_geo.contracts.Bounds`) becomes NA with a *warning*: buildings, floor area, built
+  year, the six haves and other yes/no columns, kind, mode, coordinates
   (outside China, or only one of the pair); a responsible body that is unknown or does not
   match the street's (the street's body is used). '90年代' is read as 1990 with a warning. A
   blank yes/no cell is unknown (NA), never "no"; a blank 管理方式 is unknown, not ``none``.
 * **rejected** — an *error*, not in ``table``: no compound name; households missing, not a
-  number or not a whole number ≥ 0 (coverage counts households: a guess would be wrong); a
+  number, not a whole number or outside its plausible range (0–20,000 by default, see
+  :class:`zy_geo.contracts.Bounds`; coverage counts households: a guess would be wrong); a
   street/town not in the jurisdictions table (the error lists the known ones); a compound id
   already used by an earlier kept row (both rows named). With ``strict=True`` every warning is
   an error, so rows with a warning are rejected too.
@@ -31,8 +33,10 @@ after the last filled row are not rows. Sheets without a ledger header (instruct
 skipped with a warning, or an error when named after a street.
 
 Personal data (contact names, phone and ID numbers) never reach ``table``: they are held in
-``result.pii`` (same index) only with ``keep_pii=True``; phone/ID numbers inside unknown
-columns such as 备注 are masked in ``result.extra``. Unknown columns are kept in
+``result.pii`` (same index) only with ``keep_pii=True``; phone/ID numbers typed into free text
+(小区名称, 地址, 社区) are masked in ``table`` (``138****5678``), and inside unknown columns such as
+备注 in ``result.extra``; no problem message repeats them. These rules are the ledger's contract,
+:data:`zy_geo.contracts.LEDGER_CONTRACT`. Unknown columns are kept in
 ``result.extra`` (same index) and listed as info. 序号 is dropped (it is the office's row count).
 
 Coordinates are returned exactly as written: the reader does not shift frames. Those picked on
@@ -67,6 +71,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..contracts import Bounds
 from ..errors import InputError, ProblemReport
 from ..schema import LEDGER_COLUMNS, PII_COLUMNS, load_jurisdictions
 from ..write import OutputFolder, writing
@@ -180,6 +185,7 @@ def read_ledger(
     jurisdictions: pd.DataFrame | None = None,
     keep_pii: bool = False,
     strict: bool = False,
+    bounds: Bounds | None = None,
 ) -> LedgerResult:
     r"""Read a survey ledger (.xlsx or .csv) into canonical columns with a full problems report.
 
@@ -197,6 +203,9 @@ def read_ledger(
         Keep contact names, phones and ID numbers in ``result.pii`` (never in ``table``).
     strict : bool
         Treat warnings as errors: rows with a warning are rejected too.
+    bounds : Bounds, optional
+        Plausible ranges of households, buildings, floor area and built year (default
+        :class:`zy_geo.contracts.Bounds`).
 
     Returns
     -------
@@ -228,7 +237,7 @@ def read_ledger(
         raise InputError(msg)
     grids = _load(path, sheets)
     j = load_jurisdictions() if jurisdictions is None else _check_jurisdictions(jurisdictions)
-    reader = SheetReader(path.name, j, strict=strict, keep_pii=keep_pii, all_sheets=sheets is None)
+    reader = SheetReader(path.name, j, strict=strict, keep_pii=keep_pii, all_sheets=sheets is None, bounds=bounds)
     for sheet, grid in grids:
         found = find_header(grid)
         if found is None:
