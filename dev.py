@@ -34,7 +34,7 @@ def _run(cmd: list[str | Path], **kw) -> int:
 
 def ensure_env(extras: str = "test") -> None:
     """Create .venv and install zy_geo (editable) when missing or when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (dev.py runs under any python3, before pip checks)
         sys.exit(f"zy_geo needs Python >= 3.11; this is {sys.version.split()[0]}. Run with python3.11 or newer.")
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
@@ -67,6 +67,7 @@ def ensure_chromium() -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run ``demo`` or ``test`` with the rest of ``argv``; return the exit code."""
     if not argv or argv[0] not in {"demo", "test"}:
         print(__doc__)
         return 2

@@ -58,8 +58,10 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT, check=False).stdout.strip()
     section = (f"## Meeting map size (`{Path(__file__).name}`)\n\n"
-               f"Command: `.venv/bin/python benchmarks/bench_maps.py --scales {' '.join(f'{s:g}' for s in args.scales)}`"
-               f"  \nMachine: {machine}; zy_geo commit {commit}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
+               "Command: `.venv/bin/python benchmarks/bench_maps.py --scales "
+               f"{' '.join(f'{s:g}' for s in args.scales)}`"
+               f"  \nMachine: {machine}; zy_geo commit {commit}; "
+               f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
                f"{pd.DataFrame(rows).to_markdown(index=False)}\n")
     _write_section(args.results, "## Meeting map size", section)
     print(section)

@@ -44,8 +44,8 @@ def city():
         geometry=[box(x0 - 50, y0 - 50, x0 + 150, y0 + 110), box(x0 + 150, y0 - 50, x0 + 350, y0 + 110)],
         crs="EPSG:4544",
     )
-    roads = gpd.GeoDataFrame({"road_class": ["arterial"]}, geometry=[LineString([(x0 - 50, y0 - 20), (x0 + 350, y0 - 20)])],
-                             crs="EPSG:4544")
+    roads = gpd.GeoDataFrame({"road_class": ["arterial"]},
+                             geometry=[LineString([(x0 - 50, y0 - 20), (x0 + 350, y0 - 20)])], crs="EPSG:4544")
     return compounds, streets, roads
 
 
@@ -132,7 +132,7 @@ def test_offline_map_in_headless_chromium(city, tmp_path):
 
 
 def test_gaode_basemap_shifts_display_only(city):
-    compounds, streets, roads = city
+    compounds, _, _ = city
     plain = _page(city).get_root().render()
     gaode = _page(city, basemap="gaode").get_root().render()
     assert "autonavi" in gaode and _has(gaode, "GCJ-02")

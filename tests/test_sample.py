@@ -73,7 +73,7 @@ def test_scale_one_has_a_real_city_count_and_counts_grow_with_scale(city):
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(InputError, match="scale must be a number of at least 0.01"):
+    with pytest.raises(InputError, match=r"scale must be a number of at least 0\.01"):
         make_sample(scale=0)
     with pytest.raises(InputError, match=r"missing.*body_full"):
         make_sample(scale=0.1, jurisdictions=load_jurisdictions().drop(columns="body_full"))

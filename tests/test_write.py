@@ -99,7 +99,7 @@ def test_rerun_removes_stale_plans_and_keeps_hand_edits(tmp_path):
 
 def test_a_folder_with_other_files_is_not_reused_without_force(tmp_path):
     (tmp_path / "my_notes.txt").write_text("keep", encoding="utf-8")
-    with pytest.raises(UsageError, match="my_notes.txt"):
+    with pytest.raises(UsageError, match=r"my_notes\.txt"):
         OutputFolder(tmp_path)
     folder = OutputFolder(tmp_path, force=True)
     folder.write_text("x", "a.txt")
@@ -111,9 +111,14 @@ def test_a_folder_with_other_files_is_not_reused_without_force(tmp_path):
 def test_a_failed_write_leaves_no_half_written_file(tmp_path):
     folder = OutputFolder(tmp_path / "o")
     folder.write_text("old", "a.txt")
-    with pytest.raises(RuntimeError), folder.atomic("a.txt") as tmp:
-        tmp.write_text("half", encoding="utf-8")
-        raise RuntimeError("disk full")
+
+    def fail_half_way():
+        with folder.atomic("a.txt") as tmp:
+            tmp.write_text("half", encoding="utf-8")
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        fail_half_way()
     assert (tmp_path / "o" / "a.txt").read_text(encoding="utf-8") == "old"
     assert [p.name for p in (tmp_path / "o").iterdir()] == ["a.txt"]
 

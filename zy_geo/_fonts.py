@@ -68,7 +68,7 @@ def chinese_font() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def chinese_rc() -> dict[str, Any]:
+def chinese_rc() -> dict[Any, Any]:  # keys typed loosely: matplotlib's stubs want its rc-key literals
     """Matplotlib rc settings that draw Chinese with the bundled font.
 
     Returns

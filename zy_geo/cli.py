@@ -60,7 +60,7 @@ def cli() -> None:
 class _FiniteRange(click.FloatRange):
     """A float range that also refuses nan and inf (which compare false with every bound)."""
 
-    def convert(self, value, param, ctx):  # noqa: D102
+    def convert(self, value, param, ctx):
         out = super().convert(value, param, ctx)
         if not math.isfinite(out):
             self.fail(f"{value!r} is not a finite number.", param, ctx)

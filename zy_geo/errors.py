@@ -37,8 +37,10 @@ class InputError(ZyGeoError, ValueError):
 
 
 class UsageError(ZyGeoError):
-    """The command was asked for something it must not do: write outside its output folder, over an
-    input, or into a folder that holds other files. The CLI exits with code 2 for it.
+    """The command was asked for something it must not do.
+
+    Write outside its output folder, over an input, or into a folder that holds other files. The
+    CLI exits with code 2 for it.
     """
 
 

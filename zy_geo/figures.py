@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ._fonts import chinese_font, chinese_rc
-from .write import OutputFolder, writing
 from .errors import require
+from .write import OutputFolder, writing
 
 __all__ = ["chinese_font", "coverage_figure"]
 

@@ -272,7 +272,7 @@ def coverage_map(
         counted.append((gj.layer_name, gj.get_name()))
         return gj
 
-    legend_items = list(zip(_BIN_COLOURS, _BIN_LABELS, strict=True)) + [("#cccccc", "无数据")]
+    legend_items = [*zip(_BIN_COLOURS, _BIN_LABELS, strict=True), ("#cccccc", "无数据")]
     if streets is not None and len(streets):
         s_share = household_share(compounds, "street") if "street" in compounds.columns else pd.Series(dtype=float)
         s = _display(streets, simplify_m=2.0, frame=frame)
@@ -295,7 +295,7 @@ def coverage_map(
                                style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#000000",
                                                          "weight": 3, "fillOpacity": 0.35},
                                tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
-        fmap.get_root().html.add_child(_legend("户数覆盖率", legend_items, "left"))
+        _root_html(fmap).add_child(_legend("户数覆盖率", legend_items, "left"))
 
     if rivers is not None and len(rivers):
         r = _display(rivers, simplify_m=2.0, frame=frame)
@@ -335,7 +335,7 @@ def coverage_map(
         _add_proposals(proposals, add, frame)
         items += [(AREA_COLOUR, "拟划管理区域（虚线）"), (AREA_OVER_CAP_COLOUR, "拟划区域·估算超5万元"),
                   (REMAINDER_COLOUR, "暂不能合并的单元")]
-    fmap.get_root().html.add_child(_legend("图例", items, "right"))
+    _root_html(fmap).add_child(_legend("图例", items, "right"))
 
     Search(layer=comp, search_label="name", placeholder="搜索小区名称", collapsed=False,
            position="topright").add_to(fmap)
@@ -345,10 +345,11 @@ def coverage_map(
         'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px sans-serif;max-width:45%">'
         f"<b>{_esc(title)}</b><br><span style='font-size:12px'>{_esc(subtitle)}</span>"
         + (f"<br><span style='font-size:12px;color:#a00'>{_esc(note)}</span>" if note else "")
-        + ("<br><span style='font-size:12px'>底图：高德（图层已转换为GCJ-02仅供显示）</span>" if frame == "gcj02" else "")
+        + ("<br><span style='font-size:12px'>底图：高德（图层已转换为GCJ-02仅供显示）</span>"
+           if frame == "gcj02" else "")
         + "</div>"
     )
-    fmap.get_root().html.add_child(Element(block))
+    _root_html(fmap).add_child(Element(block))
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.add_child(_FeatureCounts(counted))
     return fmap
@@ -362,13 +363,15 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
             f"<b>拟划管理区域 {_esc(r.area_id)}</b><br>街道（镇）：{_esc(r.street)}<br>"
             f"包含：{_esc('、'.join(map(str, r.unit_ids)))}<br>户数：{int(r.households)}<br>"
             f"新建围挡：{r.new_fence_m:,.0f} 米；出入口 {int(r.gates)} 个；监控 {int(r.cameras)} 个<br>"
-            f"估算造价：{r.cost_yuan:,.0f} 元" + ("（超5万元上限）" if r.over_cap else "") + f"<br>{_esc(r.explanation)}"
+            f"估算造价：{r.cost_yuan:,.0f} 元" + ("（超5万元上限）" if r.over_cap else "")
+            + f"<br>{_esc(r.explanation)}"
             for r in a.itertuples()
         ]
         add(folium.GeoJson(_features(a, {"tip": tips, "over": a["over_cap"].astype(bool).tolist()}),
                            name="拟划管理区域",
-                           style_function=lambda f: {"color": AREA_OVER_CAP_COLOUR if f["properties"]["over"] else AREA_COLOUR,
-                                                     "weight": 3, "dashArray": "6 4", "fillOpacity": 0.05},
+                           style_function=lambda f: {
+                               "color": AREA_OVER_CAP_COLOUR if f["properties"]["over"] else AREA_COLOUR,
+                               "weight": 3, "dashArray": "6 4", "fillOpacity": 0.05},
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
     rem = proposals.remainders
     if len(rem):
@@ -378,6 +381,11 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
         add(folium.GeoJson(_features(r, {"tip": tips}), name="待处理单元",
                            style_function=lambda f: {"color": REMAINDER_COLOUR, "weight": 3, "fillOpacity": 0.1},
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
+
+
+def _root_html(fmap: folium.Map) -> Any:
+    """The page's HTML element (branca types the root as a plain Element)."""
+    return fmap.get_root().html  # type: ignore[attr-defined]
 
 
 def map_html(fmap: folium.Map, *, offline: bool = False) -> str:

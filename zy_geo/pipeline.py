@@ -108,7 +108,7 @@ class RunResult:
         dict of str to Path
         """
         own = not isinstance(out, OutputFolder)
-        folder = OutputFolder(out, inputs=self.inputs, force=force) if own else out
+        folder = out if isinstance(out, OutputFolder) else OutputFolder(out, inputs=self.inputs, force=force)
         files: dict[str, Path] = {}
         t = time.perf_counter()
         if self.ledger is not None:

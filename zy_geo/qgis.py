@@ -257,13 +257,13 @@ def style_colours(qml: str) -> dict[str, str]:
         return {}
     colours = {}
     for sym in renderer.iter("symbol"):
-        opts = {o.get("name"): o.get("value") for o in sym.iter("Option") if o.get("name")}
+        opts = {str(o.get("name")): o.get("value") for o in sym.iter("Option") if o.get("name")}
         rgba = opts.get("color") or opts.get("line_color") or "0,0,0,255"
         r, g, b = (int(x) for x in rgba.split(",")[:3])
-        colours[sym.get("name")] = f"#{r:02x}{g:02x}{b:02x}"
+        colours[str(sym.get("name"))] = f"#{r:02x}{g:02x}{b:02x}"
     if renderer.get("type") == "singleSymbol":
         return {"*": colours["0"]}
-    return {c.get("value"): colours[c.get("symbol")] for c in renderer.iter("category")}
+    return {str(c.get("value")): colours[str(c.get("symbol"))] for c in renderer.iter("category")}
 
 
 def _category_attr(qml: str) -> str | None:

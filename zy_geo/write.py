@@ -28,7 +28,6 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,7 @@ _MAX_CELL = 32_767  # Excel's limit on the characters in one cell
 
 
 def clean_text(value: Any) -> Any:
-    """Drop the control and bidi characters that xlsx/docx cannot hold or that disguise text.
+    r"""Drop the control and bidi characters that xlsx/docx cannot hold or that disguise text.
 
     Parameters
     ----------
@@ -77,7 +76,7 @@ def clean_text(value: Any) -> Any:
 
     Examples
     --------
-    >>> clean_text("莲花\\x00小区\\u202e")
+    >>> clean_text("莲花\x00小区\u202e")
     '莲花小区'
     >>> clean_text(12)
     12
@@ -88,7 +87,7 @@ def clean_text(value: Any) -> Any:
 
 
 def neutralise_formula(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` so it stays text.
+    r"""A text cell that a spreadsheet would run as a formula, prefixed with ``'`` so it stays text.
 
     Parameters
     ----------
@@ -102,7 +101,7 @@ def neutralise_formula(value: Any) -> Any:
     Examples
     --------
     >>> neutralise_formula('=HYPERLINK("http://x","点我")')
-    '\\'=HYPERLINK("http://x","点我")'
+    '\'=HYPERLINK("http://x","点我")'
     >>> neutralise_formula("莲花小区"), neutralise_formula(-5)
     ('莲花小区', -5)
     """
@@ -112,9 +111,9 @@ def neutralise_formula(value: Any) -> Any:
 
 
 def safe_filename(name: Any, *, used: set[str] | None = None, suffix: str = "", max_len: int = 80) -> str:
-    """A file name made from an id: deterministic, unique in ``used``, never a path.
+    r"""A file name made from an id: deterministic, unique in ``used``, never a path.
 
-    Letters, digits, ``_ . -`` and Chinese characters are kept; anything else (``/``, ``\\``, ``..``,
+    Letters, digits, ``_ . -`` and Chinese characters are kept; anything else (``/``, ``\``, ``..``,
     spaces, controls) becomes ``_``. When the name had to change, or is already in ``used``, a short
     hash of the original id is appended, so two ids never share a file and the same id always gets
     the same name.
@@ -164,9 +163,9 @@ def safe_filename(name: Any, *, used: set[str] | None = None, suffix: str = "", 
 
 
 def sheet_names(names: Iterable[Any]) -> list[str]:
-    """Valid, unique worksheet names for ``names``, in order.
+    r"""Valid, unique worksheet names for ``names``, in order.
 
-    Excel forbids ``[ ] : * ? / \\``, a leading or trailing apostrophe, empty names and more than 31
+    Excel forbids ``[ ] : * ? / \``, a leading or trailing apostrophe, empty names and more than 31
     characters, and treats names case-insensitively; two long names that agree in their first 31
     characters would otherwise overwrite each other's rows.
 
@@ -235,7 +234,6 @@ def _text_frame(df: pd.DataFrame, *, formulas: bool) -> pd.DataFrame:
     return out
 
 
-@dataclass
 class OutputFolder:
     """Where one command writes: paths kept inside, inputs protected, writes atomic, a manifest kept.
 
@@ -266,16 +264,14 @@ class OutputFolder:
     []
     """
 
-    root: Path
-    inputs: Iterable[str | Path] = ()
-    force: bool = False
-    keep_stale: bool = False
-    written: dict[str, str] = field(default_factory=dict, init=False)
-    stale: list[Path] = field(default_factory=list, init=False)
-
-    def __post_init__(self) -> None:
-        self.root = _resolved(self.root)
-        self._inputs = [_resolved(p) for p in self.inputs]
+    def __init__(self, root: str | Path, *, inputs: Iterable[str | Path] = (), force: bool = False,
+                 keep_stale: bool = False) -> None:
+        self.root: Path = _resolved(root)
+        self.force = force
+        self.keep_stale = keep_stale
+        self.written: dict[str, str] = {}
+        self.stale: list[Path] = []
+        self._inputs = [_resolved(p) for p in inputs]
         if self.root.exists() and not self.root.is_dir():
             msg = f"`{self.root}` is a file, not a folder: choose a folder for --out."
             raise UsageError(msg)
@@ -286,6 +282,9 @@ class OutputFolder:
         self._previous = self._read_manifest()
         self._check_reuse()
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"OutputFolder({str(self.root)!r}, written={len(self.written)})"
 
     # -- the folder ------------------------------------------------------------------------------
     def _read_manifest(self) -> dict[str, str]:
@@ -447,15 +446,14 @@ class OutputFolder:
         Path
         """
         names = sheet_names(sheets)
-        with self.atomic(relpath) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                for name, (wanted, df) in zip(names, sheets.items(), strict=True):
-                    clean = _text_frame(df, formulas=False)
-                    clean.to_excel(xl, sheet_name=name, index=index)
-                    ws = xl.sheets[name]
-                    _text_not_formulas(ws)
-                    if style is not None:
-                        style(ws, wanted, clean)
+        with self.atomic(relpath) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for name, (wanted, df) in zip(names, sheets.items(), strict=True):
+                clean = _text_frame(df, formulas=False)
+                clean.to_excel(xl, sheet_name=name, index=index)
+                ws = xl.sheets[name]
+                _text_not_formulas(ws)
+                if style is not None:
+                    style(ws, wanted, clean)
         return self.path(relpath)
 
     def write_workbook(self, book: Any, relpath: str | Path) -> Path:

@@ -148,6 +148,7 @@ class _Cluster:
                     c = (bh + h, bf + f, (*bg, s))
                     if top is None or _better(c, top, p.coverage_weight_m):
                         top = c
+            assert top is not None
             best[mask] = top  # singles are always usable, so every mask has a partition
         chosen = sorted(best[self.full][2])
         return chosen, self._reasons(chosen, usable, cap)

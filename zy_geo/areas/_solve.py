@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import ProposalParams, Settings
 from ._exact import EXACT_LIMIT, partition_exactly
-from .fencing import Surroundings, enclose_many
+from .fencing import Enclosure, Surroundings, enclose_many
 
 REASONS_ZH = {
     "max_households": "户数上限",
@@ -94,7 +95,7 @@ class _Clusters:
         self.parent = np.arange(len(hh))
         self.hh = hh.astype(np.int64).copy()
         self.bounds = bounds.astype(float).copy()
-        self.hulls = hulls
+        self.hulls: list[Any] = hulls  # hull points per root; None once a root is settled by the exact partition
         self.walled_m = walled_m.astype(float).copy()
         self.refused: dict[int, set[str]] = {}
 
@@ -106,7 +107,7 @@ class _Clusters:
             self.parent[i], i = root, self.parent[i]
         return root
 
-    def union(self, a: int, b: int, pts: np.ndarray) -> int:
+    def union(self, a: int, b: int, pts: np.ndarray | None) -> int:
         keep, drop = (a, b) if a < b else (b, a)
         self.parent[drop] = keep
         self.hh[keep] += self.hh[drop]
@@ -163,8 +164,8 @@ class _Neighbours:
 
     def __init__(self, geoms: np.ndarray, enc: np.ndarray, uid: np.ndarray, gap_m: np.ndarray):
         n = len(geoms)
-        self.same = [None] * n
-        self.other = [None] * n
+        self.same: list[tuple[str, float] | None] = [None] * n
+        self.other: list[tuple[str, float] | None] = [None] * n
         if n == 0:
             return
         i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=float(gap_m.max()))
@@ -229,7 +230,7 @@ def solve(
         pos = np.flatnonzero(exact)[order]
         clusters = np.split(pos, np.flatnonzero(np.diff(comp[pos])) + 1)
 
-    priced_by_members: dict[tuple[int, ...], object] = {}  # candidates priced once, reused for the areas
+    priced_by_members: dict[tuple[int, ...], Enclosure] = {}  # candidates priced once, reused for the areas
 
     def figures(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         priced = price(groups)
@@ -324,10 +325,11 @@ def solve(
     member_lists = [members_of[r] for r in viable]
     keys = [tuple(sorted(m.tolist())) for m in member_lists]
     todo = [k for k, key in enumerate(keys) if key not in priced_by_members]
-    priced = [priced_by_members.get(key) for key in keys]
+    priced: list[Enclosure | None] = [priced_by_members.get(key) for key in keys]
     for k, e in zip(todo, price([member_lists[k] for k in todo]), strict=True):
         priced[k] = e
     for r, members, enc in zip(viable, member_lists, priced, strict=True):
+        assert enc is not None  # every viable group was priced just above
         encl_id = enc_of[r]
         street, code = street_of[r], code_of[r]
         counters[code] = counters.get(code, 0) + 1
@@ -370,7 +372,7 @@ def solve(
     areas = gpd.GeoDataFrame(pd.DataFrame(area_rows, columns=_AREA_COLUMNS), geometry=area_geoms, crs=crs)
 
     # outcome of every unit: (outcome, area_id, absorbed_by, reason, suggested_mode)
-    rows = []
+    rows: list[tuple[str, str | None, str | None, str | None, str | None]] = []
     for i in range(n):
         r = roots[i]
         if r in area_of_root:
@@ -384,11 +386,11 @@ def solve(
             rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i],
                                                                   int(cluster_hh[i])),
                          "self_managed" if cl.hh[r] < 30 else "community_center"))
-    outcome, area_id, absorbed, reason, mode = (list(col) for col in zip(*rows, strict=True)) if rows else \
+    outcome, area_ids, absorbed, reason, mode = (list(col) for col in zip(*rows, strict=True)) if rows else \
         ([], [], [], [], [])
     cand["street"] = cand["street"].where(cand["enclosure_id"] != "", "（不在任何街道内）")
     members_gdf = cand.drop(columns=["_root", "role"]).assign(
-        outcome=outcome, area_id=area_id, absorbed_by=absorbed, reason=reason, suggested_mode=mode,
+        outcome=outcome, area_id=area_ids, absorbed_by=absorbed, reason=reason, suggested_mode=mode,
         group_households=[int(cl.hh[r]) for r in roots],
         absorb_fence_m=[round(absorb_fence[r][0], 1) if r in absorb_fence else np.nan for r in roots],
         absorb_how=[absorb_fence[r][1] if r in absorb_fence else None for r in roots],

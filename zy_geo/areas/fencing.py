@@ -266,6 +266,7 @@ class Surroundings:
         if self._r_tree is None:
             return b, None
         hit = np.sort(self._r_tree.query(env, predicate="intersects"))
+        assert self.roads is not None  # a road tree is built only from roads
         return b, RoadSet(self.roads.geoms[hit], self.roads.classes[hit])
 
 
@@ -425,7 +426,7 @@ def enclose_many(
             rest[has_wall] = shapely.difference(rings[has_wall], walls[has_wall])
             fac = _per_group(shapely.boundary(around.buildings[bi]), gi, tol, n)
             facade = _band_length(rest, fac)
-    if around is not None and around._r_tree is not None:
+    if around is not None and around._r_tree is not None and around.roads is not None:
         vehicle, pedestrian = _gates(rings, around.roads, around._r_tree, n)
     new_fence = np.maximum(perimeter - wall - facade, 0.0)
     # the main vehicle gate, where the area meets its road, also when only footpaths cross its boundary

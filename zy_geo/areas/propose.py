@@ -194,8 +194,10 @@ class ProposalResult:
         }
 
     def to_xlsx(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
-        """Write the summary (汇总), areas (管理区域), unit outcomes (单元去向), remainders (待处理) and
-        the parameters and prices used (参数, defaults marked) with Chinese headers and values; return the path.
+        """Write the summary workbook with Chinese headers and values; return the path.
+
+        Sheets: summary (汇总), areas (管理区域), unit outcomes (单元去向), remainders (待处理) and the
+        parameters and prices used (参数, defaults marked).
 
         Written through :mod:`zy_geo.write` (``folder``: the command's output folder, ``path`` relative
         to it): no cell is a live formula, and a workbook zy_geo did not write is not overwritten

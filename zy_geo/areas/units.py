@@ -117,9 +117,11 @@ def build_units(
 
     if buildings is not None and len(buildings):
         if buildings.crs != compounds.crs:
-            msg = f"buildings are in {buildings.crs} but compounds in {compounds.crs}; use buildings.to_crs(compounds.crs)."
+            msg = (f"buildings are in {buildings.crs} but compounds in {compounds.crs}; "
+                   "use buildings.to_crs(compounds.crs).")
             raise InputError(msg)
-        cid = buildings["compound_id"] if "compound_id" in buildings.columns else pd.Series(pd.NA, index=buildings.index)
+        cid = (buildings["compound_id"] if "compound_id" in buildings.columns
+               else pd.Series(pd.NA, index=buildings.index))
         no_id = cid.isna() | cid.astype("string").str.strip().eq("")
         cand = buildings[no_id.to_numpy()]
         if len(cand):

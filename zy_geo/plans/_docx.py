@@ -69,8 +69,10 @@ def _clean(v: object) -> object:
 
 def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
                   figure: bool, settings: Settings, buildings: np.ndarray | None = None) -> Any:
-    """One plan document (python-docx ``Document``): facts, six-haves, area and map, facilities, funding,
-    mode, deadline. Control characters in the data are dropped (a .docx cannot hold them); save it with
+    """One plan document (python-docx ``Document``).
+
+    Facts, six-haves, area and map, facilities, funding, mode, deadline. Control characters in the
+    data are dropped (a .docx cannot hold them); save it with
     :meth:`zy_geo.write.OutputFolder.write_docx`.
     """
     from docx import Document
@@ -85,7 +87,8 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
     style.font.size = Pt(11)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     doc.add_heading(f"{plan['name']} 物业管理全覆盖推进方案", level=1)
-    doc.add_paragraph(f"方案编号：{plan['plan_id']}　　依据：资府办函〔2023〕9号“一小区一方案”　　（样例数据为生成数据）")
+    doc.add_paragraph(f"方案编号：{plan['plan_id']}　　依据：资府办函〔2023〕9号“一小区一方案”"
+                      "　　（样例数据为生成数据）")
 
     doc.add_heading("一、基本情况", level=2)
     _table(doc, ["项目", "内容"], [

@@ -146,7 +146,7 @@ class PlanSet:
         from ._docx import plan_document
 
         own = folder is None
-        out = OutputFolder(out_dir, force=force) if own else folder
+        out = folder if folder is not None else OutputFolder(out_dir, force=force)
         prefix = Path(".") if own else Path(out_dir)
         files: dict[str, Path] = {}
         used: set[str] = {"index.html"}
@@ -172,7 +172,8 @@ class PlanSet:
         absorbed = "".join(f"<li>{html.escape(str(a.unit_id))} → 并入 {html.escape(str(a.absorbed_by))}"
                            f"{_absorb_note(a)}</li>" for a in self.absorbed.itertuples())
         page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>一小区一方案 索引</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px}}
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:4px 8px}}
 td:nth-child(n+5){{text-align:right}}</style></head><body>
 <h1>一小区一方案 索引</h1><p>共 {len(self.plans)} 份方案（资府办函〔2023〕9号）。样例数据为生成数据。</p>
 <table><thead><tr><th>编号</th><th>名称</th><th>责任主体</th><th>街道（镇）</th><th>户数</th><th>设施估算（元）</th>
@@ -259,21 +260,24 @@ def build_plans(
         fac = facility_needs(geoms_m, walled=mem["walled"].to_numpy(dtype=bool), households=hh, haves=haves,
                              settings=settings, within=within, roads=rd, buildings=nb)
         names = attrs["name"].astype(str).tolist() if "name" in attrs.columns else []
-        name = names[0] if len(names) == 1 else (f"{names[0]}等{len(mem)}个单元" if names else f"零星住宅（{ids[0]}等）")
+        name = (names[0] if len(names) == 1
+                else (f"{names[0]}等{len(mem)}个单元" if names else f"零星住宅（{ids[0]}等）"))
         batch = "2023-06-30" if len(attrs) and (milestone_batch(attrs) == "2023-06-30").all() and \
             len(attrs) == len(mem) else "2023-12-31"
         first = mem.iloc[0]
         rows.append({
             "plan_id": pid, "kind": kind, "name": name, "body": first.get("body"), "street": first.get("street"),
             "street_code": first.get("street_code"),
-            "community": "、".join(sorted(set(attrs["community"].dropna().astype(str)))) if "community" in attrs else "",
+            "community": ("、".join(sorted(set(attrs["community"].dropna().astype(str))))
+                          if "community" in attrs else ""),
             "unit_ids": list(mem["unit_id"]), "compound_ids": cids,
             "kinds": "、".join(sorted({COMPOUND_KINDS.get(k, k) for k in mem["kind"].astype(str)})),
             "households": hh,
             "floor_area_m2": float(pd.to_numeric(attrs.get("floor_area_m2", pd.Series(dtype=float)),
                                                  errors="coerce").sum()),
             **{k: v for k, v in haves.items()},
-            "party_org": bool(attrs["party_org"].astype("boolean").fillna(False).any()) if "party_org" in attrs else False,
+            "party_org": (bool(attrs["party_org"].astype("boolean").fillna(False).any())
+                          if "party_org" in attrs else False),
             "owners_committee": bool(attrs["owners_committee"].astype("boolean").fillna(False).any())
             if "owners_committee" in attrs else False,
             "deadline": batch, "facility_cost_yuan": fac.total_cost_yuan,

@@ -8,7 +8,6 @@ values nobody can read); a 小计 row per sheet, a 合计 row on the last, a foo
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import shapely
@@ -232,8 +231,11 @@ def ledger_rows(compounds, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
 
 
 def ledger_workbook(ledger: pd.DataFrame, *, date: str = "2023年2月18日") -> Workbook:
-    """The ledger as an office fills it in: one sheet per street with title rows, merged two-level
-    headers and 小计/合计 rows (save it with :meth:`zy_geo.write.OutputFolder.write_workbook`)."""
+    """The ledger as an office fills it in.
+
+    One sheet per street with title rows, merged two-level headers and 小计/合计 rows; save it with
+    :meth:`zy_geo.write.OutputFolder.write_workbook`.
+    """
     wb = Workbook()
     wb.remove(wb.active)
     ncol = len(LEDGER_SHEET_COLUMNS)

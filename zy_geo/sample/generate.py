@@ -572,7 +572,7 @@ def write_sample(city: SampleCity, out_dir: str | Path, *, folder: OutputFolder 
     ('EPSG:4544', 'no')
     """
     own = folder is None
-    out = OutputFolder(out_dir, force=force) if own else folder
+    out = folder if folder is not None else OutputFolder(out_dir, force=force)
     prefix = Path(".") if own else Path(out_dir)
     metadata, descriptions = {}, {}
     for name, gdf in city.layers.items():
