@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .labels import COLUMNS_ZH
 from .milestones import milestone_batch, milestone_status, milestone_table  # noqa: F401  (coverage API)
-from .schema import MODES, SIX_HAVES, SIX_HAVES_SHORT
+from .schema import MODES, SIX_HAVES
 from .write import OutputFolder, writing
 
 TOTAL = "合计"
@@ -54,32 +55,6 @@ SUBTOTAL = "小计"
 _BLANK = "（未填）"
 _MANAGED_MODES = [m for m in MODES if m != "none"]
 
-#: Chinese column labels for exports (:func:`to_chinese`).
-COLUMNS_ZH: dict[str, str] = {
-    "body": "责任主体",
-    "street": "街道（镇）",
-    "street_code": "街道代码",
-    "community": "社区",
-    "kind": "小区类型",
-    "compounds": "小区数",
-    "households": "户数",
-    "households_unknown": "户数未填小区数",
-    "floor_area_m2": "建筑面积（㎡）",
-    "managed_compounds": "已覆盖小区数",
-    "managed_households": "已覆盖户数",
-    "coverage_compounds": "小区覆盖率",
-    "coverage_households": "户数覆盖率",
-    **{f"mode_{k}": f"{v}（小区数）" for k, v in MODES.items()},
-    "mode_unknown": "管理方式未填（小区数）",
-    **{f"{k}_yes": f"{SIX_HAVES_SHORT[k]}：有（小区数）" for k in SIX_HAVES},
-    **{f"{k}_unknown": f"{SIX_HAVES_SHORT[k]}：未填（小区数）" for k in SIX_HAVES},
-    **{f"{k}_share": f"{SIX_HAVES_SHORT[k]}：有的比例（小区）" for k in SIX_HAVES},
-    **{f"{k}_households_share": f"{SIX_HAVES_SHORT[k]}：有的比例（户）" for k in SIX_HAVES},
-    "all_six": "“六有”全部达标小区数",
-    "all_six_unknown": "“六有”无法判定小区数",
-    "all_six_share": "“六有”达标率（小区）",
-    "all_six_households_share": "“六有”达标率（户）",
-}
 _SHARE_ZH = {v for k, v in COLUMNS_ZH.items() if k.endswith("_share") or k.startswith("coverage_")}
 
 

@@ -15,10 +15,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from ._pii import mask_value, redact_pii
+from .labels import SEVERITY_ZH
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class ZyGeoError(Exception):
@@ -259,7 +259,7 @@ class ProblemReport:
         rows = []
         for p in sorted(self.problems, key=lambda p: _SEVERITY_ORDER[p.severity])[:200]:
             cells = [
-                _SEVERITY_ZH[p.severity],
+                SEVERITY_ZH[p.severity],
                 p.where,
                 "" if p.value is None else str(p.value),
                 p.message,

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .labels import STATUS_ZH
 from .schema import SIX_HAVES
 
 EARLY, FINAL = "2023-06-30", "2023-12-31"
-STATUS_ZH = {"done": "已达标", "on_time": "按期推进", "due": "临近期限", "overdue": "已逾期"}
 
 
 def milestone_batch(compounds: pd.DataFrame) -> pd.Series:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from .areas.propose import OUTCOMES
+from .labels import OUTCOMES
 from .maps import AREA_COLOUR, AREA_OVER_CAP_COLOUR, MODE_COLOURS, REMAINDER_COLOUR
 from .schema import MODES, ROAD_CLASSES
 

@@ -13,20 +13,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..config import ProposalParams, Settings
+from ..labels import ABSORB_HOW_ZH, REASONS_ZH
 from ._exact import EXACT_LIMIT, partition_exactly
 from .fencing import Enclosure, Surroundings, enclose_many
 
-REASONS_ZH = {
-    "max_households": "户数上限",
-    "max_extent": "范围上限（步行距离）",
-    "cost_cap": "5万元奖补上限",
-    "barrier": "河流/铁路/主干路/街道界线阻隔",
-    "proximity": "附近再无可合并单元",
-    "fence": "合并反而增加围挡",
-}
 _LIMITS = ("max_households", "max_extent", "cost_cap")
-#: How an absorbed group is enclosed: the managed neighbour's fence moved out around it, or its own.
-ABSORB_HOW_ZH = {"extend": "外扩已管理小区围挡", "own": "保留自身围合、纳入其管理"}
 
 
 class _GroupPricer:

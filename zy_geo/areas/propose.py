@@ -35,36 +35,12 @@ from tqdm.auto import tqdm
 
 from ..config import STREETS, Config, ProposalParams, Settings
 from ..errors import InputError
+from ..labels import ABSORB_HOW_ZH, AREA_ZH, DEFAULT_ZH, MEMBER_ZH, OUTCOMES, REASONS_ZH, SOURCE_ZH, SUMMARY_ZH
 from ..schema import COMPOUND_KINDS, MODES
 from ..write import OutputFolder, writing
-from ._solve import ABSORB_HOW_ZH, REASONS_ZH, solve
+from ._solve import solve
 from .enclosures import assign_enclosure, enclosures
 from .units import build_units
-
-OUTCOMES = {"area": "纳入管理区域", "absorbed": "并入相邻已管理小区（扩围）", "remainder": "暂不能合并（需另行处理）"}
-
-
-SUMMARY_ZH = {
-    "street": "街道（镇）", "units": "单元数", "households": "无物业户数", "areas": "拟划管理区域数",
-    "households_in_areas": "纳入区域户数", "households_absorbed": "扩围并入户数",
-    "households_remaining": "待处理户数", "covered_share": "覆盖比例", "new_fence_m": "新建围挡（米）",
-    "fence_per_household_m": "户均围挡（米）", "cost_yuan": "估算造价（元）", "areas_over_cap": "超5万元区域数",
-}
-AREA_ZH = {
-    "area_id": "区域编号", "street": "街道（镇）", "street_code": "街道代码", "body": "责任主体",
-    "enclosure_id": "围合单元", "n_units": "单元数", "unit_ids": "包含单元", "households": "户数",
-    "perimeter_m": "周长（米）", "existing_wall_m": "已有围墙（米）", "facade_m": "建筑外墙围合（米）",
-    "new_fence_m": "新建围挡（米）", "fence_per_household_m": "户均围挡（米）", "vehicle_gates": "车行出入口",
-    "pedestrian_gates": "人行出入口", "gates": "出入口合计", "cameras": "监控（个）", "cost_yuan": "估算造价（元）",
-    "subsidy_yuan": "可获奖补（元）", "over_cap": "超5万元上限", "bound_by": "约束条件", "explanation": "说明",
-}
-MEMBER_ZH = {
-    "unit_id": "单元编号", "source": "来源", "kind": "类型", "households": "户数", "walled": "已有围墙",
-    "member_ids": "包含小区/楼栋", "street": "街道（镇）", "street_code": "街道代码", "body": "责任主体",
-    "enclosure_id": "围合单元", "outcome": "去向", "area_id": "区域编号", "absorbed_by": "并入小区",
-    "reason": "原因", "suggested_mode": "建议管理方式", "group_households": "所在组户数",
-    "absorb_fence_m": "扩围新建围挡（米，按组）", "absorb_how": "扩围方式", "absorb_group": "扩围分组",
-}
 
 
 def _show(value: object) -> str:
@@ -76,10 +52,7 @@ def _show(value: object) -> str:
 
 
 _YES_NO = {True: "是", False: "否"}
-#: How the 参数 sheet marks a default, by where it comes from (``Option.basis`` in :mod:`zy_geo.config`).
-_DEFAULT_ZH = {"notice": "默认（通知规定）", "estimate": "默认（估算用，请按本地价格替换）", "planning": "默认"}
 _KIND_ZH = {"": "settings", STREETS: "proposal"}
-SOURCE_ZH = {"compound": "小区图斑", "buildings": "小区外零星楼栋"}
 
 
 def _areas_zh(areas: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -217,7 +190,7 @@ class ProposalResult:
                  table[(table["section"] == "") & (table["key"] == "subsidy_cap_yuan")],
                  table[table["section"] == "prices"]]
         rows = [(r.street if r.section == STREETS else "全市", _KIND_ZH.get(r.section, r.section), r.key, r.zh,
-                 _show(r.value), _DEFAULT_ZH[r.basis] if r.is_default else "已修改")
+                 _show(r.value), DEFAULT_ZH[r.basis] if r.is_default else "已修改")
                 for r in pd.concat(parts).itertuples()]
         return pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
 

@@ -25,22 +25,16 @@ import shapely
 from tqdm.auto import tqdm
 
 from ..areas.fencing import Surroundings
-from ..areas.propose import ABSORB_HOW_ZH, ProposalResult
+from ..areas.propose import ProposalResult
 from ..config import ModeRules, Settings
 from ..errors import InputError
+from ..labels import ABSORB_HOW_ZH, LEDGER_ZH, RULE_ZH
 from ..milestones import FINAL, milestone_batch
 from ..schema import COMPOUND_KINDS, SIX_HAVES
 from ..write import OutputFolder, safe_filename, writing
 from .facilities import FacilityNeeds, facility_needs
-from .funding import RULE_ZH, funding_split, funding_totals
+from .funding import funding_split, funding_totals
 from .modes import recommend_modes
-
-LEDGER_ZH = {
-    "plan_id": "方案编号", "name": "名称", "body": "责任主体", "street": "街道（镇）", "households": "户数",
-    "facility_cost_yuan": "设施估算（元）", "subsidy_yuan": "奖补资金（元）", "city_yuan": "市级财政（元）",
-    "body_yuan": "区/管委会财政（元）", "remaining_yuan": "超出上限需另筹（元）", "rule_zh": "承担方式",
-    "straddles": "跨沱西边界", "mode_zh": "管理方式", "deadline": "完成时限",
-}
 
 
 @dataclass

@@ -38,12 +38,8 @@ import shapely
 
 from ..areas.fencing import Enclosure, enclose
 from ..config import Settings
+from ..labels import ITEMS_ZH
 
-ITEMS_ZH = {
-    "fence": ("围挡/围栏", "米"), "gate_house": ("门岗亭", "处"), "barrier_gates": ("道闸", "套"),
-    "pedestrian_gates": ("人行门禁", "套"), "cameras": ("监控摄像头", "个"), "lighting": ("公共照明灯", "盏"),
-    "parking_spaces": ("停车位（闲置地/绿化带改造）", "个"), "ev_chargers": ("充电桩", "个"),
-}
 SPACE_M2 = 25.0  # one parking space with its share of aisle
 LIGHT_SPACING_M = 30.0
 

@@ -32,12 +32,10 @@ import shapely
 from ..config import Settings
 from ..crs import assert_metric
 from ..errors import InputError
+from ..labels import PAYER_ZH
 
 #: The responsible body whose Tuoxi area is co-funded by the city (notice §五(二)).
 TUOXI_BODY = "雁江区"
-#: Finance that pays, by responsible body.
-PAYER_ZH = {"雁江区": "雁江区财政", "高新区": "高新区管委会财政", "临空经济区": "临空经济区管委会财政"}
-RULE_ZH = {"body": "属地财政全额承担", "tuoxi_50_50": "沱西中心城区：市、区财政各承担50%"}
 
 
 def tuoxi_share(items: gpd.GeoDataFrame, tuoxi: gpd.GeoDataFrame) -> pd.Series:
