@@ -5,6 +5,7 @@ import subprocess
 
 import docx
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from zy_geo.areas.propose import ProposalResult, propose_areas
+from zy_geo.config import Settings
 from zy_geo.plans.build import build_plans
 from zy_geo.plans.modes import ModeRules, load_mode_rules, recommend_modes
 
@@ -203,3 +205,47 @@ def test_a_group_absorbed_together_is_fenced_once():
     # a proposal written before groups were recorded: units sharing compound, way and fence are one group
     assert _extensions(members.drop(columns="absorb_group"), comp, tuoxi=tuoxi,
                        settings=Settings()).iloc[0]["new_fence_m"] == 80.0
+
+
+def _doc_content(path):
+    d = docx.Document(str(path))
+    images = sorted(r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype)
+    return [p.text for p in d.paragraphs], images
+
+
+def test_documents_drawn_in_parallel_are_the_same_as_drawn_here(plans, tmp_path):
+    _, ps = plans
+    one = ps.write_documents(tmp_path / "one", workers=1)
+    two = ps.write_documents(tmp_path / "two", workers=2)
+    assert set(one) == set(two)
+    for pid in ps.plans["plan_id"]:
+        assert _doc_content(one[pid]) == _doc_content(two[pid])
+
+
+def test_a_plan_figure_shows_context_fence_and_gates_and_draws_without_roads(city):
+    from zy_geo.plans._figure import PlanContext, plan_figure, plan_layout
+
+    compounds, streets, rivers, tuoxi = city
+    r = propose_areas(compounds, streets=streets, rivers=rivers)
+    ps = build_plans(r, compounds, tuoxi=tuoxi, rivers=rivers)
+    assert isinstance(ps.context, PlanContext) and ps.sample is False
+    row = ps.plans.iloc[0]
+    png = plan_figure(row, ps.members[row.plan_id], context=ps.context).getvalue()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    lay = plan_layout(row, ps.members[row.plan_id], ps.context, None)
+    # no road near: the new fence is the whole ring, and the area still gets its main vehicle gate
+    assert lay.new_fence.length == pytest.approx(ps.facilities[row.plan_id].enclosure.new_fence_m, rel=0.02)
+    assert len(lay.vehicle_gates) == 1 and len(lay.pedestrian_gates) == 0
+    alone = plan_figure(row, ps.members[row.plan_id], context=None).getvalue()  # no context at all
+    assert alone[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_walled_member_lends_its_wall_to_the_fence_layout():
+    from zy_geo.areas.fencing import enclose, fence_layout
+
+    members = np.array([box(0, 0, 100, 100), box(100, 0, 160, 100)], dtype=object)
+    walled = np.array([True, False])
+    enc = enclose(members, walled=walled, settings=Settings())
+    lay = fence_layout(enc.boundary, members, walled)
+    assert lay.wall.length == pytest.approx(enc.existing_wall_m, rel=0.02)
+    assert lay.new_fence.length == pytest.approx(enc.new_fence_m, rel=0.02)

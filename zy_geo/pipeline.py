@@ -557,4 +557,4 @@ def _plans_for(proposals: ProposalResult, compounds: gpd.GeoDataFrame, layers: d
                **kwargs) -> PlanSet:
     """build_plans with the Tuoxi, building and road layers of a city."""
     return build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
-                       roads=layers.get("roads"), **kwargs)
+                       roads=layers.get("roads"), rivers=layers.get("rivers"), **kwargs)

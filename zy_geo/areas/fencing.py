@@ -470,3 +470,103 @@ def _gates(rings: np.ndarray, roads: RoadSet, tree: shapely.STRtree, n: int) -> 
                 c[u] = _crossings(xy[s0:s0 + k], GATE_MERGE_M)
         counts.append(c)
     return counts[0], counts[1]
+
+
+@dataclass(frozen=True)
+class FenceLayout:
+    """Where an area's boundary runs along walls, along façades and as new fence; where its gates are.
+
+    The same split :func:`enclose_many` measures, as geometry to draw (plan figures, maps).
+    """
+
+    wall: shapely.Geometry
+    facade: shapely.Geometry
+    new_fence: shapely.Geometry
+    vehicle_gates: np.ndarray
+    pedestrian_gates: np.ndarray
+    cameras: np.ndarray
+
+
+def _cluster_points(points: np.ndarray, merge_m: float) -> np.ndarray:
+    """One point per cluster of crossings closer than ``merge_m`` (as :func:`_crossings` counts them)."""
+    if len(points) <= 1:
+        return points
+    xy = shapely.get_coordinates(points)
+    done = np.zeros(len(xy), dtype=bool)
+    out = []
+    for i in range(len(xy)):
+        if done[i]:
+            continue
+        near = np.hypot(*(xy - xy[i]).T) <= merge_m
+        done |= near
+        out.append(shapely.Point(xy[near].mean(axis=0)))
+    return np.asarray(out, dtype=object)
+
+
+def fence_layout(boundary: shapely.Geometry, members: np.ndarray, walled: np.ndarray, *,
+                 buildings: np.ndarray | None = None, roads: RoadSet | None = None, pad_m: float = 2.0,
+                 camera_spacing_m: float = 60.0) -> FenceLayout:
+    """Split an area's boundary into wall, façade and new fence, and place its gates and cameras.
+
+    Parameters
+    ----------
+    boundary : Polygon
+        The area (an :class:`Enclosure`'s ``boundary``).
+    members : ndarray of geometry
+        Member polygons; ``walled`` ones lend their walls.
+    walled : ndarray of bool
+        Per member.
+    buildings : ndarray of geometry, optional
+        Footprints near the area (façades).
+    roads : RoadSet, optional
+        Crossable roads near the area (gates).
+    pad_m : float
+        As in :func:`area_boundary`.
+    camera_spacing_m : float
+        One camera per this many metres of boundary (as in :func:`enclose_many`).
+
+    Returns
+    -------
+    FenceLayout
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lay = fence_layout(box(-2, -2, 102, 102), np.array([box(0, 0, 100, 100)]), np.array([False]))
+    >>> round(lay.new_fence.length), len(lay.vehicle_gates)
+    (416, 1)
+    """
+    ring = shapely.get_exterior_ring(boundary)
+    tol = pad_m + WALL_TOLERANCE_M
+    members = np.asarray(members, dtype=object)
+    walled = np.asarray(walled, dtype=bool)
+    empty = shapely.LineString()
+    wall_zone = (shapely.buffer(shapely.union_all(shapely.boundary(members[walled])), tol)
+                 if walled.any() else None)
+    wall = shapely.intersection(ring, wall_zone) if wall_zone is not None else empty
+    rest = shapely.difference(ring, wall_zone) if wall_zone is not None else ring
+    facade = empty
+    if buildings is not None and len(buildings):
+        near = np.asarray(buildings, dtype=object)[shapely.dwithin(np.asarray(buildings, dtype=object), ring, tol)]
+        if len(near):
+            zone = shapely.buffer(shapely.union_all(shapely.boundary(near)), tol)
+            facade = shapely.intersection(rest, zone)
+            rest = shapely.difference(rest, zone)
+    vehicle = pedestrian = np.array([], dtype=object)
+    if roads is not None and len(roads):
+        for group in (VEHICLE_ROADS, PEDESTRIAN_ROADS):
+            sel = np.isin(roads.classes, group) & shapely.intersects(roads.geoms, ring)
+            pts = shapely.get_parts(shapely.intersection(ring, roads.geoms[sel])) if sel.any() else np.array([])
+            pts = _cluster_points(shapely.centroid(pts[~shapely.is_empty(pts)]) if len(pts) else pts, GATE_MERGE_M)
+            if group is VEHICLE_ROADS:
+                vehicle = pts
+            else:
+                pedestrian = pts
+    if len(vehicle) == 0:  # the main vehicle gate: where the area comes closest to a road, or its lowest point
+        target = (shapely.union_all(roads.geoms) if roads is not None and len(roads) else
+                  shapely.Point(shapely.bounds(boundary)[0], shapely.bounds(boundary)[1]))
+        vehicle = np.array([shapely.shortest_line(ring, target).interpolate(0)], dtype=object)
+    perimeter = shapely.length(ring)
+    n_cams = int(np.ceil(perimeter / camera_spacing_m))
+    cameras = np.asarray([ring.interpolate((k + 0.5) * perimeter / n_cams) for k in range(n_cams)], dtype=object)
+    return FenceLayout(wall, facade, rest, vehicle, pedestrian, cameras)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import geopandas as gpd
@@ -12,6 +11,7 @@ import pandas as pd
 from ..config import Settings
 from ..schema import SIX_HAVES
 from ..write import clean_text
+from ._figure import PlanContext, plan_figure
 from .facilities import FacilityNeeds
 
 
@@ -19,34 +19,6 @@ def _tick(v: object) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return "未填"
     return "有" if bool(v) else "无（需完善）"
-
-
-def _figure(plan: pd.Series, members: gpd.GeoDataFrame, buildings: np.ndarray | None) -> io.BytesIO:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .._fonts import chinese_rc
-
-    with plt.rc_context(chinese_rc()):
-        fig, ax = plt.subplots(figsize=(6, 5))
-        gpd.GeoSeries([plan.geometry], crs=members.crs).boundary.plot(ax=ax, color="#c51b7d", linewidth=2,
-                                                                      linestyle="--")
-        members.plot(ax=ax, color="#fdae61", edgecolor="#555555", linewidth=0.8)
-        if buildings is not None and len(buildings):
-            gpd.GeoSeries(buildings, crs=members.crs).plot(ax=ax, color="#636363")
-        for _, m in members.iterrows():
-            p = m.geometry.representative_point()
-            ax.annotate(str(m["unit_id"]), (p.x, p.y), fontsize=6, ha="center")
-        ax.set_title("管理区域范围（虚线为拟建围挡/边界）", fontsize=10)
-        ax.set_axis_off()
-        ax.set_aspect("equal")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
-        plt.close(fig)
-    buf.seek(0)
-    return buf
 
 
 def _table(doc, header: list[str], rows: list[list[str]]):
@@ -68,7 +40,8 @@ def _clean(v: object) -> object:
 
 
 def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
-                  figure: bool, settings: Settings, buildings: np.ndarray | None = None) -> Any:
+                  figure: bool, settings: Settings, buildings: np.ndarray | None = None,
+                  context: PlanContext | None = None, sample: bool = False) -> Any:
     """One plan document (python-docx ``Document``).
 
     Facts, six-haves, area and map, facilities, funding, mode, deadline. Control characters in the
@@ -88,7 +61,7 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     doc.add_heading(f"{plan['name']} 物业管理全覆盖推进方案", level=1)
     doc.add_paragraph(f"方案编号：{plan['plan_id']}　　依据：资府办函〔2023〕9号“一小区一方案”"
-                      "　　（样例数据为生成数据）")
+                      + ("　　（样例数据为生成数据）" if sample else ""))
 
     doc.add_heading("一、基本情况", level=2)
     _table(doc, ["项目", "内容"], [
@@ -111,7 +84,8 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
         f"需新建围挡 {needs.enclosure.new_fence_m:,.0f} 米；设车行出入口 {needs.enclosure.vehicle_gates} 处、"
         f"人行出入口 {needs.enclosure.pedestrian_gates} 处。区域不跨越河流、铁路、主干路和街道（镇）界线。")
     if figure:
-        doc.add_picture(_figure(plan, members, buildings), width=Cm(14))
+        doc.add_picture(plan_figure(plan, members, context=context, buildings=buildings,
+                                    new_fence_m=needs.enclosure.new_fence_m), width=Cm(15.5))
 
     doc.add_heading("四、设施完善", level=2)
     rows = [[r["名称"], f"{r['quantity']:g}", r["unit"], f"{r['unit_price_yuan']:,.0f}", f"{r['cost_yuan']:,.0f}",

@@ -15,8 +15,14 @@ brings them in is one funding-ledger row per absorbing compound (:attr:`PlanSet.
 from __future__ import annotations
 
 import html
+import io
+import multiprocessing as mp
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +38,7 @@ from ..labels import ABSORB_HOW_ZH, LEDGER_ZH, RULE_ZH
 from ..milestones import FINAL, milestone_batch
 from ..schema import COMPOUND_KINDS, SIX_HAVES
 from ..write import OutputFolder, safe_filename, writing
+from ._figure import PlanContext
 from .facilities import FacilityNeeds, facility_needs
 from .funding import funding_split, funding_totals
 from .modes import recommend_modes
@@ -49,6 +56,10 @@ class PlanSet:
     buildings: dict[str, np.ndarray] = field(default_factory=dict)
     #: one funding row per managed compound that absorbs neighbours (扩围): the new fence it needs
     extensions: gpd.GeoDataFrame | None = None
+    #: the city around the plans (roads, river, neighbouring compounds) for the plan figures
+    context: PlanContext | None = None
+    #: the data are the generated sample (the documents say so)
+    sample: bool = False
 
     def funded(self) -> pd.DataFrame:
         """Every row of the funding ledger: the plans, then the absorbing compounds' extensions."""
@@ -112,7 +123,8 @@ class PlanSet:
             return out.write_xlsx(self.ledger_sheets(), name, style=style)
 
     def write_documents(self, out_dir: str | Path, *, progress: bool = False, figures: bool = True,
-                        folder: OutputFolder | None = None, force: bool = False) -> dict[str, Path]:
+                        folder: OutputFolder | None = None, force: bool = False,
+                        workers: int | None = None) -> dict[str, Path]:
         """Write one .docx per plan and ``index.html``; return plan id → path (and "index").
 
         File names come from the plan ids through :func:`zy_geo.write.safe_filename` (an id such as
@@ -132,24 +144,26 @@ class PlanSet:
             The command's output folder.
         force : bool
             Overwrite hand-edited plans and reuse a folder holding other files (standalone use).
+        workers : int, optional
+            Processes that draw and write the documents (default: every core; 1 draws here). The
+            documents are the same either way.
 
         Returns
         -------
         dict of str to Path
         """
-        from ._docx import plan_document
-
         own = folder is None
         out = folder if folder is not None else OutputFolder(out_dir, force=force)
         prefix = Path(".") if own else Path(out_dir)
         files: dict[str, Path] = {}
         used: set[str] = {"index.html"}
-        for _, plan in tqdm(self.plans.iterrows(), total=len(self.plans), desc="writing plans", unit="plan",
-                            disable=not progress):
-            pid = plan["plan_id"]
-            doc = plan_document(plan, self.facilities[pid], self.members[pid], figure=figures,
-                                settings=self.settings, buildings=self.buildings.get(pid))
-            files[pid] = out.write_docx(doc, prefix / safe_filename(pid, used=used, suffix=".docx"))
+        names = {pid: safe_filename(pid, used=used, suffix=".docx") for pid in self.plans["plan_id"]}
+        tasks = [(plan, self.facilities[plan["plan_id"]], self.members[plan["plan_id"]],
+                  self.buildings.get(plan["plan_id"])) for _, plan in self.plans.iterrows()]
+        for pid, data in tqdm(_documents(tasks, settings=self.settings, context=self.context, figures=figures,
+                                         sample=self.sample, workers=workers),
+                              total=len(tasks), desc="writing plans", unit="plan", disable=not progress):
+            files[pid] = out.write_bytes(data, prefix / names[pid])
         files["index"] = out.write_text(self._index_html(files), prefix / "index.html")
         if own:
             out.finish()
@@ -165,15 +179,51 @@ class PlanSet:
         )
         absorbed = "".join(f"<li>{html.escape(str(a.unit_id))} → 并入 {html.escape(str(a.absorbed_by))}"
                            f"{_absorb_note(a)}</li>" for a in self.absorbed.itertuples())
+        note = "样例数据为生成数据。" if self.sample else ""
         page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>一小区一方案 索引</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #999;padding:4px 8px}}
 td:nth-child(n+5){{text-align:right}}</style></head><body>
-<h1>一小区一方案 索引</h1><p>共 {len(self.plans)} 份方案（资府办函〔2023〕9号）。样例数据为生成数据。</p>
+<h1>一小区一方案 索引</h1><p>共 {len(self.plans)} 份方案（资府办函〔2023〕9号）。{note}</p>
 <table><thead><tr><th>编号</th><th>名称</th><th>责任主体</th><th>街道（镇）</th><th>户数</th><th>设施估算（元）</th>
 <th>奖补（元）</th><th>管理方式</th><th>完成时限</th></tr></thead><tbody>{rows}</tbody></table>
 <h2>扩围并入已管理小区的单元（无单独方案）</h2><ul>{absorbed or "<li>无</li>"}</ul></body></html>"""
         return page
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(settings: Settings, context: PlanContext | None, figures: bool, sample: bool) -> None:
+    """Each process receives the shared context once (not once per plan)."""
+    _WORKER.update(settings=settings, context=context, figures=figures, sample=sample)
+
+
+def _document_bytes(task: tuple[pd.Series, FacilityNeeds, gpd.GeoDataFrame, np.ndarray | None]) -> tuple[str, bytes]:
+    from ._docx import plan_document
+
+    plan, needs, members, buildings = task
+    doc = plan_document(plan, needs, members, figure=_WORKER["figures"], settings=_WORKER["settings"],
+                        buildings=buildings, context=_WORKER["context"], sample=_WORKER["sample"])
+    buf = io.BytesIO()
+    doc.save(buf)
+    return str(plan["plan_id"]), buf.getvalue()
+
+
+def _documents(tasks: list, *, settings: Settings, context: PlanContext | None, figures: bool, sample: bool,
+               workers: int | None) -> Iterator[tuple[str, bytes]]:
+    """(plan id, .docx bytes) of every task, drawn here or by a pool of processes, in task order."""
+    # by default a pool only pays off from a few plans per process on; asked for, it is used as asked
+    n = workers if workers is not None else min(os.cpu_count() or 1, max(len(tasks) // 4, 1))
+    n = max(1, min(n, len(tasks)))
+    if n <= 1:
+        _init_worker(settings, context, figures, sample)
+        yield from map(_document_bytes, tasks)
+        return
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
+                             initargs=(settings, context, figures, sample)) as pool:
+        yield from pool.map(_document_bytes, tasks, chunksize=max(1, min(8, len(tasks) // (4 * n))))
 
 
 def _combined(values: pd.DataFrame, key: str) -> bool | None:
@@ -192,6 +242,7 @@ def build_plans(
     tuoxi: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
     settings: Settings | None = None,
     rules: ModeRules | None = None,
     progress: bool = False,
@@ -207,7 +258,9 @@ def build_plans(
     tuoxi : GeoDataFrame
         The Tuoxi central urban area (funding rule).
     buildings, roads : GeoDataFrame, optional
-        For façades, gates and free land.
+        For façades, gates and free land, and drawn in each plan's figure.
+    rivers : GeoDataFrame, optional
+        Drawn in each plan's figure.
     settings : Settings, optional
         Prices, cap, operating figures.
     rules : ModeRules, optional
@@ -294,7 +347,10 @@ def build_plans(
     in_neighbour = m[m["outcome"] == "absorbed"]
     absorbed = in_neighbour[cols].reset_index(drop=True)
     extensions = _extensions(in_neighbour, comp, tuoxi=tuoxi, settings=settings)
-    return PlanSet(plans, needs, members, absorbed, settings, context, extensions)
+    city = PlanContext(compounds, roads=roads, rivers=rivers, buildings=buildings,
+                       crossable=tuple(proposals.params.crossable))
+    sample = "generated" in compounds.columns and bool(compounds["generated"].astype("boolean").fillna(False).all())
+    return PlanSet(plans, needs, members, absorbed, settings, context, extensions, city, sample)
 
 
 _EXTENSION_COLUMNS = ["plan_id", "kind", "name", "body", "street", "street_code", "absorbed_by", "unit_ids",

@@ -1,0 +1,101 @@
+"""Benchmark: writing plans with their map figures, one process against every core.
+
+    .venv/bin/python benchmarks/bench_plans.py --plans 100 500
+
+The plans come from the proposal on the sample at the smallest scale that yields enough of them;
+the first N are written. Each configuration runs in a fresh child process (so peak memory is its
+own: ``ru_maxrss`` of the child and of the pool's workers). Times include drawing every figure,
+building the .docx and writing it through the output folder; not the proposal itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_areas import _city, _write_section  # noqa: E402
+
+CHILD = """
+import json, pickle, resource, sys, tempfile, time
+from pathlib import Path
+plans = pickle.load(open(sys.argv[1], "rb"))
+n, workers = int(sys.argv[2]), int(sys.argv[3])
+plans.plans = plans.plans.iloc[:n]
+with tempfile.TemporaryDirectory() as d:
+    t = time.perf_counter()
+    files = plans.write_documents(Path(d) / "plans", workers=workers)
+    s = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": s, "peak_mb": peak, "worker_peak_mb": kids, "files": len(files) - 1}))
+"""
+
+
+def _plans_for(n: int):
+    from zy_geo.config import load_config
+    from zy_geo.pipeline import _plans_for, _propose_layers, load_compounds
+
+    cfg = load_config(None)
+    for scale in (1, 2, 4):
+        layers, _, _ = load_compounds(_city(scale))
+        props = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
+                                settings=cfg.settings)
+        plans = _plans_for(props, layers["compounds"], layers, settings=cfg.settings, rules=cfg.modes)
+        if len(plans.plans) >= n:
+            return plans, scale
+    msg = f"no sample up to scale 4 yields {n} plans"
+    raise SystemExit(msg)
+
+
+def main() -> None:
+    import pickle
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plans", nargs="+", type=int, default=[100, 500])
+    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    plans, scale = _plans_for(max(args.plans))
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        blob = Path(d) / "plans.pkl"
+        blob.write_bytes(pickle.dumps(plans))
+        for n in args.plans:
+            for workers in (1, cores):
+                out = subprocess.run([sys.executable, "-c", CHILD, str(blob), str(n), str(workers)], cwd=ROOT,
+                                     capture_output=True, text=True, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                rows.append({"plans": n, "processes": workers, "seconds": round(r["seconds"], 1),
+                             "plans_per_s": round(n / r["seconds"], 2), "peak_mb_main": round(r["peak_mb"]),
+                             "peak_mb_worker": round(r["worker_peak_mb"]) if workers > 1 else "—"})
+                print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    for n in args.plans:
+        one = table[(table.plans == n) & (table.processes == 1)].seconds.iloc[0]
+        table.loc[table.plans == n, "speed-up"] = [f"×{one / s:.2f}" for s in table[table.plans == n].seconds]
+    machine = f"{platform.machine()}, {cores} cores, Python {platform.python_version()}"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT, check=False).stdout.strip()
+    section = (f"## Plans with figures (`{Path(__file__).name}`)\n\n"
+               f"Command: `.venv/bin/python benchmarks/bench_plans.py --plans {' '.join(map(str, args.plans))}`"
+               f"  \nMachine: {machine}; zy_geo commit {commit}; sample scale {scale:g}; "
+               f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
+               f"{table.to_markdown(index=False)}\n")
+    _write_section(args.results, "## Plans with figures", section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
