@@ -216,3 +216,18 @@ def test_a_bad_date_is_a_usage_error(sample, tmp_path, as_of):
 def test_impossible_scales_are_usage_errors(tmp_path, args):
     res = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "Traceback" not in res.output and "scale" in res.output.lower()
+
+
+def test_an_empty_compounds_layer_is_a_message_not_a_folium_traceback(sample, tmp_path):
+    import pyogrio
+
+    city, _ = sample
+    empty = tmp_path / "empty.gpkg"
+    pyogrio.write_dataframe(gpd.read_file(city, layer="streets"), empty, layer="streets")
+    pyogrio.write_dataframe(gpd.read_file(city, layer="compounds").iloc[:0], empty, layer="compounds",
+                            geometry_type="Polygon")
+    for args in (["run", str(empty), "--out", str(tmp_path / "o")],
+                 ["propose", str(empty), "--out", str(tmp_path / "p.gpkg")]):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 1, res.output
+        assert "compounds" in res.output and "no features" in res.output

@@ -570,6 +570,10 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
         if name in CITY_CONTRACTS:
             gdf = CITY_CONTRACTS[name].check(gdf, source=path.name, bounds=bounds, report=checked, fids=fids)
         layers[name] = gdf
+        if name in required and gdf.empty:
+            checked.add("error", f"the `{name}` layer has no features, and this step needs them", source=path.name,
+                        layer=name, code="empty_layer",
+                        fix=f"add the {name} polygons to the layer (or read another city file)")
     if report is not None:
         report.extend(checked)
     raise_or_warn(checked, f"`{path.name}`", warn=report is None, carry=report)
