@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._cartography import north_arrow, scale_bar
 from ._fonts import chinese_font, chinese_rc
 from .errors import require
 from .write import OutputFolder, writing
@@ -66,7 +67,12 @@ def coverage_figure(streets: gpd.GeoDataFrame, compounds: pd.DataFrame, path: st
             text = row["street"] + ("" if np.isnan(row["share"]) else f"\n{row['share']:.0%}")
             ax.annotate(text, (p.x, p.y), ha="center", va="center", fontsize=9)
         ax.set_title(title)
-        ax.set_axis_off()
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        scale_bar(ax, tuple(s.total_bounds))
+        north_arrow(ax)
         try:
             with writing(path, folder, suffixes=(".png", ".pdf", ".svg"), what="figure", force=force) as (out, name):
                 written = out.write_figure(fig, name, dpi=dpi, bbox_inches="tight")

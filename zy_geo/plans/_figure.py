@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._cartography import north_arrow, scale_bar
 from .._fonts import chinese_rc
 from ..areas.fencing import FenceLayout, RoadSet, fence_layout
 from ..schema import ROAD_CLASSES
@@ -85,36 +86,6 @@ def _window(geom: shapely.Geometry) -> tuple[float, float, float, float]:
     side = max(w, h, 60.0) * 1.5 + 60.0
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     return cx - side * 0.6, cy - side / 2, cx + side * 0.6, cy + side / 2
-
-
-def _nice_length(span_m: float) -> float:
-    """A round scale-bar length near a fifth of the view."""
-    target = span_m / 5
-    exp = 10 ** math.floor(math.log10(target))
-    return min((m * exp for m in (1, 2, 5, 10)), key=lambda v: abs(v - target))
-
-
-def _scale_bar(ax: Any, bounds: tuple[float, float, float, float]) -> None:
-    x0, y0, x1, y1 = bounds
-    length = _nice_length(x1 - x0)
-    bx, by = x0 + (x1 - x0) * 0.05, y0 + (y1 - y0) * 0.05
-    h = (y1 - y0) * 0.008
-    ax.add_patch(_rect(bx, by, length / 2, h, "#000000"))
-    ax.add_patch(_rect(bx + length / 2, by, length / 2, h, "#ffffff"))
-    ax.text(bx, by + h * 2.5, "0", fontsize=7, ha="center")
-    ax.text(bx + length, by + h * 2.5, f"{length:g} 米", fontsize=7, ha="center")
-
-
-def _rect(x: float, y: float, w: float, h: float, colour: str) -> Any:
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, y), w, h, facecolor=colour, edgecolor="#000000", linewidth=0.6, zorder=20)
-
-
-def _north_arrow(ax: Any) -> None:
-    ax.annotate("", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
-                arrowprops={"arrowstyle": "-|>", "color": "#000000", "lw": 1.4}, zorder=20)
-    ax.text(0.95, 0.965, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, zorder=20)
 
 
 def _road_labels(ax: Any, roads: gpd.GeoDataFrame, window: shapely.Geometry) -> None:
@@ -294,8 +265,8 @@ def plan_figure(plan: pd.Series, members: gpd.GeoDataFrame, *, context: PlanCont
         ax.set_aspect("equal", adjustable="box", anchor="W")
         for s in ax.spines.values():
             s.set_edgecolor("#999999")
-        _scale_bar(ax, bounds)
-        _north_arrow(ax)
+        scale_bar(ax, bounds)
+        north_arrow(ax)
         ax.set_title(f"{plan['name']}（{plan['plan_id']}）管理区域示意图", fontsize=10)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
         buf = io.BytesIO()
