@@ -91,8 +91,10 @@ def _display(gdf: gpd.GeoDataFrame, *, simplify_m: float, frame: str) -> gpd.Geo
 def _features(gdf: gpd.GeoDataFrame, props: dict[str, Sequence[Any]]) -> dict[str, Any]:
     geoms = shapely.to_geojson(gdf.geometry.values)
     keys = list(props)
+    # a short id per feature: folium's style function switches on an identifier, and without one it
+    # picks the first unique property — the tooltip — and repeats every tooltip, \u-escaped, in the page
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": json.loads(g), "properties": {k: props[k][i] for k in keys}}
+        {"type": "Feature", "id": i, "geometry": json.loads(g), "properties": {k: props[k][i] for k in keys}}
         for i, g in enumerate(geoms)
     ]}
 
