@@ -1,9 +1,11 @@
 """Meeting maps: rendered HTML content, safety, offline, and a real headless-Chromium run."""
 
+import html
 import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import LineString, box
 
@@ -148,3 +150,32 @@ def test_large_inputs_are_simplified_with_a_note(city):
     page = _page(city, max_compounds=2, max_roads=0).get_root().render()
     assert _has(page, "以点表示") and _has(page, "仅显示主干路和次干路")
     assert '"type": "Point"' in page
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium() is None, reason="chromium not installed (python3 dev.py test installs it)")
+def test_compact_layers_decode_in_the_browser_to_the_same_geojson(tmp_path):
+    from zy_geo._map_compact import DECODER, _htmlsafe, encode
+
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 0, "properties": {"tip": "<b>甲</b>&'\"", "w": 3},
+         "geometry": {"type": "LineString", "coordinates": [[104.592296, 30.094814], [104.592288, 30.096776]]}},
+        {"type": "Feature", "id": 1, "properties": {"tip": "乙", "w": 1.5},
+         "geometry": {"type": "Polygon", "coordinates": [[[104.6, 30.1], [104.600001, 30.1], [104.6, 30.100001],
+                                                          [104.6, 30.1]]]}},
+        {"type": "Feature", "id": 2, "properties": {"tip": "乙", "w": None},
+         "geometry": {"type": "MultiPolygon", "coordinates": [[[[104.7, 30.2], [104.700002, 30.2], [104.7, 30.2]]]]}},
+    ]}
+    page = tmp_path / "d.html"
+    page.write_text(f"<html><head>{DECODER}</head><body><pre id='out'></pre><script>"
+                    f"document.getElementById('out').textContent = JSON.stringify(zyDecode({_htmlsafe(encode(fc))}));"
+                    "</script></body></html>", encoding="utf-8")
+    run = open_page(page)
+    text = re.search(r"<pre id=\"out\">(.*?)</pre>", run.dom, re.S).group(1)
+    back = json.loads(html.unescape(text))
+    assert run.console_errors == []
+    assert [f["properties"] for f in back["features"]] == [f["properties"] for f in fc["features"]]
+    assert [f["id"] for f in back["features"]] == [0, 1, 2]
+    for a, b in zip(back["features"], fc["features"], strict=True):
+        assert a["geometry"]["type"] == b["geometry"]["type"]
+        assert np.allclose(np.ravel(a["geometry"]["coordinates"]), np.ravel(b["geometry"]["coordinates"]), atol=1e-9)

@@ -37,6 +37,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import Fullscreen, Search
 from jinja2 import Template
 
+from ._map_compact import compact_layers
 from ._map_offline import inline_assets
 from .config import Settings
 from .errors import InputError
@@ -405,11 +406,11 @@ def map_html(fmap: folium.Map, *, offline: bool = False) -> str:
     str
     """
     if not offline:
-        return fmap.get_root().render()
+        return compact_layers(fmap.get_root().render())
     if any(isinstance(ch, folium.TileLayer) for ch in fmap._children.values()):
         msg = "an offline map cannot use tile basemaps (they load from the internet); use basemap='none'."
         raise InputError(msg)
-    return inline_assets(fmap.get_root().render())
+    return inline_assets(compact_layers(fmap.get_root().render()))
 
 
 def save_map(fmap: folium.Map, path: str | Path, *, offline: bool = False, folder: OutputFolder | None = None,
