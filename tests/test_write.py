@@ -211,3 +211,16 @@ def test_a_bad_date_is_a_usage_error(sample, tmp_path, as_of):
 def test_impossible_scales_are_usage_errors(tmp_path, args):
     res = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "Traceback" not in res.output and "scale" in res.output.lower()
+
+
+@pytest.mark.parametrize("out", ["长" * 100, "notes.txt/out"], ids=["name-too-long", "folder-inside-a-file"])
+def test_an_out_that_cannot_be_made_is_a_usage_error_not_a_traceback(sample, tmp_path, out):
+    (tmp_path / "notes.txt").write_text("keep", encoding="utf-8")
+    city, ledger = sample
+    for args in (["sample", "--scale", "0.01", "--out", str(tmp_path / out)],
+                 ["propose", str(city), "--out", str(tmp_path / out / "p.gpkg")],
+                 ["validate", str(ledger), "--problems", str(tmp_path / out / "p.csv")]):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 2 and isinstance(res.exception, SystemExit), (args[0], res.exception)
+        assert "cannot write" in res.output and "--out" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -213,6 +213,18 @@ def _resolved(p: str | Path) -> Path:
     return Path(os.path.abspath(Path(p).expanduser()))
 
 
+@contextlib.contextmanager
+def _os_errors(path: Path) -> Iterator[None]:
+    """An OSError while making or writing ``path`` (name too long, no permission, a file where a folder
+    should be, disk full) is a usage error that names the path, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        msg = (f"cannot write `{path}`: {exc.strerror or exc}. Choose another --out: a folder you may write "
+               "to, with a shorter name.")
+        raise UsageError(msg) from exc
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -276,16 +288,17 @@ class OutputFolder:
     def __post_init__(self) -> None:
         self.root = _resolved(self.root)
         self._inputs = [_resolved(p) for p in self.inputs]
-        if self.root.exists() and not self.root.is_dir():
-            msg = f"`{self.root}` is a file, not a folder: choose a folder for --out."
-            raise UsageError(msg)
-        for inp in self._inputs:
-            if inp == self.root or _same_file(inp, self.root):
-                msg = f"the output folder `{self.root}` is an input of this command; choose another --out."
+        with _os_errors(self.root):
+            if self.root.exists() and not self.root.is_dir():
+                msg = f"`{self.root}` is a file, not a folder: choose a folder for --out."
                 raise UsageError(msg)
-        self._previous = self._read_manifest()
-        self._check_reuse()
-        self.root.mkdir(parents=True, exist_ok=True)
+            for inp in self._inputs:
+                if inp == self.root or _same_file(inp, self.root):
+                    msg = f"the output folder `{self.root}` is an input of this command; choose another --out."
+                    raise UsageError(msg)
+            self._previous = self._read_manifest()
+            self._check_reuse()
+            self.root.mkdir(parents=True, exist_ok=True)
 
     # -- the folder ------------------------------------------------------------------------------
     def _read_manifest(self) -> dict[str, str]:
@@ -340,17 +353,18 @@ class OutputFolder:
             msg = (f"`{relpath}` would be written outside the output folder `{self.root}`; "
                    "output names must be relative and stay inside it.")
             raise UsageError(msg)
-        for inp in self._inputs:
-            if target == inp or _same_file(target, inp):
-                msg = (f"`{target}` is an input of this command and would be overwritten; "
-                       "choose another output folder or file name.")
+        with _os_errors(target):
+            for inp in self._inputs:
+                if target == inp or _same_file(target, inp):
+                    msg = (f"`{target}` is an input of this command and would be overwritten; "
+                           "choose another output folder or file name.")
+                    raise UsageError(msg)
+            key = target.relative_to(self.root).as_posix()
+            if target.exists() and not self.force and key in self._previous and key not in self.written \
+                    and _sha256(target) != self._previous[key]:
+                msg = (f"`{target}` was changed since zy_geo wrote it (edited by hand?); move it away to keep "
+                       "your edits, or pass --force to overwrite it.")
                 raise UsageError(msg)
-        key = target.relative_to(self.root).as_posix()
-        if target.exists() and not self.force and key in self._previous and key not in self.written \
-                and _sha256(target) != self._previous[key]:
-            msg = (f"`{target}` was changed since zy_geo wrote it (edited by hand?); move it away to keep "
-                   "your edits, or pass --force to overwrite it.")
-            raise UsageError(msg)
         return target
 
     @contextlib.contextmanager
@@ -368,15 +382,16 @@ class OutputFolder:
             Write the whole file here (same suffix as the target, so writers pick the right format).
         """
         target = self.path(relpath)
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.stem}.partial-{os.getpid()}{target.suffix}")
-        try:
-            yield tmp
-            os.replace(tmp, target)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        self.written[target.relative_to(self.root).as_posix()] = _sha256(target)
+        with _os_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                yield tmp
+                os.replace(tmp, target)
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            self.written[target.relative_to(self.root).as_posix()] = _sha256(target)
 
     def finish(self) -> list[Path]:
         """Remove (or list) stale files an earlier run wrote, and write the manifest.
@@ -403,8 +418,9 @@ class OutputFolder:
             files |= {k: v for k, v in self._previous.items() if (self.root / k).is_file() and k not in files}
         manifest = {"written_by": "zy_geo", "files": dict(sorted(files.items()))}
         tmp = self.root / f".{MANIFEST}.partial-{os.getpid()}"
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.root / MANIFEST)
+        with _os_errors(self.root / MANIFEST):
+            tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self.root / MANIFEST)
         return stale
 
     # -- writers -----------------------------------------------------------------------------------
@@ -635,7 +651,9 @@ class _SingleFileFolder(OutputFolder):
     def path(self, relpath: str | Path) -> Path:
         target = super().path(relpath)
         key = target.relative_to(self.root).as_posix()
-        if target.exists() and not self.force and key not in self._previous and key not in self.written:
+        with _os_errors(target):
+            exists = target.exists()
+        if exists and not self.force and key not in self._previous and key not in self.written:
             msg = (f"`{target}` exists and was not written by zy_geo; choose another name, or pass --force "
                    "to overwrite it.")
             raise UsageError(msg)
