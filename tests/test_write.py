@@ -7,6 +7,7 @@ import docx
 import geopandas as gpd
 import openpyxl
 import pandas as pd
+import pyogrio
 import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
@@ -14,6 +15,7 @@ from shapely.geometry import box
 from zy_geo.areas.propose import propose_areas
 from zy_geo.cli import cli
 from zy_geo.errors import UsageError
+from zy_geo._gdal import gdal_reading
 from zy_geo.plans.build import build_plans
 from zy_geo.write import MANIFEST, OutputFolder, safe_filename, sheet_names
 
@@ -224,3 +226,21 @@ def test_an_out_that_cannot_be_made_is_a_usage_error_not_a_traceback(sample, tmp
         assert res.exit_code == 2 and isinstance(res.exception, SystemExit), (args[0], res.exception)
         assert "cannot write" in res.output and "--out" in res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(("folder", "name"), [("a!b", "p.gpkg"), ("ok", "a;b.gpkg"), ("=cmd|' calc'!A0", "p.gpkg")])
+def test_a_geopackage_is_written_where_asked_even_with_characters_gdal_paths_treat_specially(
+        tmp_path, monkeypatch, folder, name):
+    # pyogrio reads '!' as archive!member and ';' as URL parameters: `--out "a!b"` wrote `b/...` relative to the
+    # working folder (or failed with a DataSourceError traceback) and `--out "a;b.gpkg"` wrote a file `.a`
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    compounds, _, _ = _city(["c1"])
+    folder_ = OutputFolder(tmp_path / folder)
+    path = folder_.write_gpkg({"compounds": compounds}, name)
+    folder_.finish()
+    assert path == tmp_path / folder / name and not list(work.iterdir())
+    assert sorted(p.name for p in (tmp_path / folder).iterdir()) == sorted([name, MANIFEST])
+    with gdal_reading(path) as source:
+        assert pyogrio.read_dataframe(source, layer="compounds")["compound_id"].tolist() == ["c1"]

@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._gdal import gdal_writing
 from .errors import UsageError
 
 __all__ = [
@@ -518,7 +519,7 @@ class OutputFolder:
         import geopandas as gpd
         import pyogrio
 
-        with self.atomic(relpath) as tmp:
+        with self.atomic(relpath) as tmp, gdal_writing(tmp) as dest:
             for name, gdf in layers.items():
                 geom = gdf.geometry.name
                 data = _text_frame(pd.DataFrame(gdf.drop(columns=geom)), formulas=False)
@@ -528,7 +529,7 @@ class OutputFolder:
                     kw["layer_metadata"] = dict(metadata[name])
                 if descriptions and name in descriptions:
                     kw["layer_options"] = {"DESCRIPTION": clean_text(descriptions[name])}
-                pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", **kw)
+                pyogrio.write_dataframe(out, dest, layer=name, driver="GPKG", **kw)
         return self.path(relpath)
 
     @contextlib.contextmanager

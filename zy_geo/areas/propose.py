@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._gdal import gdal_reading
 from ..errors import InputError
 from ..schema import COMPOUND_KINDS, MODES
 from ..settings import Settings
@@ -265,8 +266,9 @@ class ProposalResult:
             msg = f"`{path}` does not exist; write one with `zy-geo propose CITY.gpkg --out {path.name}`."
             raise InputError(msg)
         try:
-            layers = {n: gpd.read_file(path, layer=n, engine="pyogrio")
-                      for n in ("areas", "members", "remainders", "enclosures")}
+            with gdal_reading(path) as source:
+                layers = {n: gpd.read_file(source, layer=n, engine="pyogrio")
+                          for n in ("areas", "members", "remainders", "enclosures")}
         except Exception as exc:
             msg = f"`{path}` is not a zy_geo proposal (layers areas, members, remainders, enclosures): {exc}"
             raise InputError(msg) from exc

@@ -44,6 +44,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from .._gdal import gdal_reading
 from ..crs import FRAMES, from_frame, normalize_frame, to_metric
 from ..errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
 from ..schema import CITY_LAYERS
@@ -69,12 +70,14 @@ def _read(path: Path, layer: str | None, encoding: str | None, where: str) -> pd
     if encoding:
         kw["encoding"] = encoding
     try:
-        return pyogrio.read_dataframe(path, **kw)
+        with gdal_reading(path) as source:
+            return pyogrio.read_dataframe(source, **kw)
     except UnicodeDecodeError:
         raise
     except pyogrio.errors.DataLayerError as exc:
         try:
-            names = ", ".join(str(n) for n in pyogrio.list_layers(path)[:, 0])
+            with gdal_reading(path) as source:
+                names = ", ".join(str(n) for n in pyogrio.list_layers(source)[:, 0])
         except Exception:
             names = "?"
         msg = f"{where} cannot be read: {exc}. The file's layers are: {names}; pass one as layer=."
@@ -87,7 +90,8 @@ def _read(path: Path, layer: str | None, encoding: str | None, where: str) -> pd
 
 def _is_shapefile(path: Path, layer: str | None) -> bool:
     try:
-        return pyogrio.read_info(path, layer=layer)["driver"] == _SHAPEFILE
+        with gdal_reading(path) as source:
+            return pyogrio.read_info(source, layer=layer)["driver"] == _SHAPEFILE
     except Exception:
         return path.suffix.lower() in (".shp", ".dbf", ".zip")
 
@@ -509,7 +513,8 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None,
         msg = f"`{path}` does not exist; check the path (generate a sample with `zy-geo sample --out DIR`)."
         raise InputError(msg)
     try:
-        listed = pyogrio.list_layers(path)
+        with gdal_reading(path) as source:
+            listed = pyogrio.list_layers(source)
     except Exception as exc:
         msg = f"`{path.name}` cannot be opened as a GeoPackage ({exc})."
         raise InputError(msg) from exc
