@@ -2,6 +2,7 @@
 and a re-run neither clobbers hand edits nor leaves stale files. Each reproduction of issue 14."""
 
 import hashlib
+import re
 
 import docx
 import geopandas as gpd
@@ -244,3 +245,19 @@ def test_a_geopackage_is_written_where_asked_even_with_characters_gdal_paths_tre
     assert sorted(p.name for p in (tmp_path / folder).iterdir()) == sorted([name, MANIFEST])
     with gdal_reading(path) as source:
         assert pyogrio.read_dataframe(source, layer="compounds")["compound_id"].tolist() == ["c1"]
+
+
+def test_no_control_or_bidi_character_reaches_an_html_page(tmp_path):
+    # a compound named '莲花\x1b[31m小区' or '莲花\u2066小区' reached plans/index.html and coverage_map.html raw
+    from zy_geo.maps import coverage_map, save_map
+
+    names = ["莲花\x1b[31m小区", "宝莲\u2066家园", "资溪\u202e花园"]
+    plans = _plans(["c0", "c1", "c2"], names=names)
+    index = plans.write_documents(tmp_path / "plans", figures=False)["index"].read_text(encoding="utf-8")
+    compounds, _, _ = _city(["c0", "c1", "c2"], names=names)
+    compounds = compounds.set_geometry(compounds.geometry.translate(462000, 3334000))
+    page = save_map(coverage_map(compounds), tmp_path / "map.html").read_text(encoding="utf-8")
+    page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)  # the GeoJSON's escapes
+    for text in (index, page):
+        assert not set(text) & {"\x1b", "\u2066", "\u202e"}
+        assert "莲花[31m小区" in text and "宝莲家园" in text

@@ -12,8 +12,8 @@ An :class:`OutputFolder` is where one command writes. It
   output, and removes (or lists, when asked to keep them) the files an earlier run wrote that this
   run did not (stale plans the index no longer lists);
 * writes spreadsheet and CSV cells that begin with ``= + - @`` (or tab/CR) as text, never as a live
-  formula (OWASP's CSV-injection guidance), strips control characters that xlsx and docx cannot
-  hold, and makes sheet names valid and unique.
+  formula (OWASP's CSV-injection guidance), strips control and bidi characters (which xlsx and docx
+  cannot hold, and which disguise text in HTML), and makes sheet names valid and unique.
 
 The functions :func:`clean_text`, :func:`neutralise_formula`, :func:`sheet_names` and
 :func:`safe_filename` are the same rules for callers that build documents themselves.
@@ -216,8 +216,10 @@ def _resolved(p: str | Path) -> Path:
 
 @contextlib.contextmanager
 def _os_errors(path: Path) -> Iterator[None]:
-    """An OSError while making or writing ``path`` (name too long, no permission, a file where a folder
-    should be, disk full) is a usage error that names the path, not a traceback."""
+    """An OSError while making or writing ``path`` is a usage error that names the path, not a traceback.
+
+    A name too long, no permission, a file where a folder should be, a full disk.
+    """
     try:
         yield
     except OSError as exc:
@@ -426,9 +428,13 @@ class OutputFolder:
 
     # -- writers -----------------------------------------------------------------------------------
     def write_text(self, text: str, relpath: str | Path) -> Path:
-        """Write UTF-8 text (HTML: escape data before it gets here)."""
+        """Write UTF-8 text without control or bidi characters (HTML: escape data before it gets here).
+
+        A raw ESC or bidi override from a compound name would otherwise reach the page: a parse error in
+        HTML, and text that displays as one thing and is another.
+        """
         with self.atomic(relpath) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_text(_CONTROL.sub("", text), encoding="utf-8")
         return self.path(relpath)
 
     def write_bytes(self, data: bytes, relpath: str | Path) -> Path:
