@@ -261,3 +261,23 @@ def test_no_control_or_bidi_character_reaches_an_html_page(tmp_path):
     for text in (index, page):
         assert not set(text) & {"\x1b", "\u2066", "\u202e"}
         assert "莲花[31m小区" in text and "宝莲家园" in text
+
+
+def test_header_index_and_categories_are_made_safe_like_cells(tmp_path):
+    # found by tests/test_hostile.py: a CSV header '=HYPERLINK(…)' stayed a live formula, an index or a
+    # categorical column with a control character raised IllegalCharacterError (or a category ValueError)
+    frame = pd.DataFrame({'=HYPERLINK("http://x","y")': pd.Categorical(["莲花\x1b小区", "莲花小区"]),
+                          "户数": [120.0, -float("inf")]},
+                         index=pd.Index(["=1+1", "a\x00b"], name="@编号"))
+    folder = OutputFolder(tmp_path)
+    rows = folder.write_csv(frame, "t.csv", index=True).read_text(encoding="utf-8-sig").splitlines()
+    assert rows == ["'@编号,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",户数", "'=1+1,莲花小区,120.0", "ab,莲花小区,'-inf"]
+    ws = openpyxl.load_workbook(folder.write_xlsx({"t": frame}, "t.xlsx", index=True)).active
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["@编号", '=HYPERLINK("http://x","y")', "户数"], ["=1+1", "莲花小区", 120], ["ab", "莲花小区", "-inf"]]
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_a_nul_in_an_output_name_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="NUL"):
+        OutputFolder(tmp_path).path("a\x00b.csv")

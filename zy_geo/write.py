@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import unicodedata
@@ -211,6 +212,9 @@ def _sha256(path: Path) -> str:
 
 
 def _resolved(p: str | Path) -> Path:
+    if "\x00" in str(p):  # the OS would raise ValueError: embedded null byte
+        msg = f"{str(p)!r} holds a NUL character, which no file name can; choose another name."
+        raise UsageError(msg)
     return Path(os.path.abspath(Path(p).expanduser()))
 
 
@@ -236,18 +240,36 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _text_frame(df: pd.DataFrame, *, formulas: bool) -> pd.DataFrame:
-    """Strings cleaned (and neutralised for CSV); numbers untouched."""
+    """Strings cleaned (and neutralised for CSV) in cells, header and index; numbers untouched."""
+    def text(v: Any) -> Any:
+        if formulas and isinstance(v, float) and v == -math.inf:
+            return "'-inf"  # pandas writes '-inf', which Excel reads as a formula (#NAME?)
+        v = clean_text(v)
+        return neutralise_formula(v) if formulas else v
+
     out = df.copy()
     for col in out.columns:
         s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # cleaning may merge or rename categories
+            s = s.astype(object)
+        if formulas and pd.api.types.is_float_dtype(s) and bool((s == -math.inf).fillna(False).any()):
+            s = s.astype(object)
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             dtype = s.dtype
-            s = s.map(clean_text)
-            if formulas:
-                s = s.map(neutralise_formula)
-            out[col] = s.astype(dtype)  # an all-empty text column stays text (a String field in QGIS)
-    out.columns = [clean_text(str(c)) if isinstance(c, str) else c for c in out.columns]
+            out[col] = s.map(text).astype(dtype)  # an all-empty text column stays text (a String field in QGIS)
+    out.columns = _labels(out.columns, text)
+    out.index = _labels(out.index, text)
     return out
+
+
+def _labels(index: pd.Index, text: Any) -> pd.Index:
+    """Header or index labels (and their names) through ``text``; a header row is cells too."""
+    names = [text(n) for n in index.names]
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples([tuple(text(v) for v in t) for t in index], names=names)
+    if index.dtype == object or pd.api.types.is_string_dtype(index) or isinstance(index.dtype, pd.CategoricalDtype):
+        return pd.Index([text(v) for v in index], name=names[0], dtype=object)
+    return index.rename(names[0])
 
 
 @dataclass
