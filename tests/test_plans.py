@@ -203,3 +203,14 @@ def test_a_group_absorbed_together_is_fenced_once():
     # a proposal written before groups were recorded: units sharing compound, way and fence are one group
     assert _extensions(members.drop(columns="absorb_group"), comp, tuoxi=tuoxi,
                        settings=Settings()).iloc[0]["new_fence_m"] == 80.0
+
+
+def test_a_compound_whose_kind_is_blank_gets_a_plan(city):
+    # a compound layer edited in QGIS with 小区类型 left blank: build_plans raised
+    # TypeError: sequence item 0: expected str instance, float found
+    compounds, streets, rivers, tuoxi = city
+    blank = compounds.assign(kind=pd.Series(["open", None, "open", None], dtype="str"))
+    ps = build_plans(propose_areas(blank, streets=streets, rivers=rivers), blank, tuoxi=tuoxi)
+    by_unit = {u: row for _, row in ps.plans.iterrows() for u in row["unit_ids"]}
+    assert by_unit["x1"]["kinds"] == ""
+    assert "nan" not in "".join(ps.plans["kinds"])
