@@ -281,3 +281,17 @@ def test_header_index_and_categories_are_made_safe_like_cells(tmp_path):
 def test_a_nul_in_an_output_name_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="NUL"):
         OutputFolder(tmp_path).path("a\x00b.csv")
+
+
+def test_a_carriage_return_cannot_start_a_new_row_with_a_formula(tmp_path):
+    # found by tests/test_hostile.py: '莲花\r=cmd|…' was written unquoted, and a spreadsheet reading the CR as
+    # a line break began a new row with a live formula
+    import csv
+
+    p = OutputFolder(tmp_path).write_csv(pd.DataFrame({"名称": ["莲花\r=cmd|' /C calc'!A0", "\r=1+1"]}), "t.csv")
+    raw = p.read_bytes().decode("utf-8-sig")
+    assert raw == "名称\r\n\"莲花\r=cmd|' /C calc'!A0\"\r\n\"'\r=1+1\"\r\n"
+    for newline in ("", None):  # as csv reads it, and as a reader splitting lines on any CR or LF does
+        with p.open(encoding="utf-8-sig", newline=newline) as f:
+            cells = [c for row in csv.reader(f) for c in row]
+        assert not [c for c in cells if c[:1] in "=+-@"]

@@ -466,9 +466,13 @@ class OutputFolder:
         return self.path(relpath)
 
     def write_csv(self, df: pd.DataFrame, relpath: str | Path, *, index: bool = False) -> Path:
-        """A CSV that Excel opens (UTF-8 with BOM); text cells that start like a formula stay text."""
+        """A CSV that Excel opens (UTF-8 with BOM, CRLF); text cells that start like a formula stay text.
+
+        Rows end in CRLF as Excel writes them, so a cell holding a CR is quoted: with LF endings pandas
+        left ``莲花\r=cmd|' /C calc'!A0`` unquoted, and Excel began a new row with a live formula.
+        """
         with self.atomic(relpath) as tmp:
-            _text_frame(df, formulas=True).to_csv(tmp, index=index, encoding="utf-8-sig")
+            _text_frame(df, formulas=True).to_csv(tmp, index=index, encoding="utf-8-sig", lineterminator="\r\n")
         return self.path(relpath)
 
     def write_xlsx(self, sheets: Mapping[str, pd.DataFrame], relpath: str | Path, *,
