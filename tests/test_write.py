@@ -295,3 +295,14 @@ def test_a_carriage_return_cannot_start_a_new_row_with_a_formula(tmp_path):
         with p.open(encoding="utf-8-sig", newline=newline) as f:
             cells = [c for row in csv.reader(f) for c in row]
         assert not [c for c in cells if c[:1] in "=+-@"]
+
+
+def test_the_terminal_gets_no_control_or_bidi_character_from_data(tmp_path):
+    # a ledger named '莲花\u202e街道\x1b[2J.csv' holding such a cell: its name and the cell reached the terminal raw
+    # (the bidi override reorders the line the planner reads, the escape clears the screen)
+    ledger = tmp_path / "莲花\u202e街道\x1b[2J.csv"
+    ledger.write_text("小区名称,街道（镇）,户数\n宝莲\x1b[2J家园,莲花街道,约\u202e120户\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["validate", str(ledger)], color=True)
+    assert res.exit_code == 1
+    assert "莲花街道[2J.csv" in res.output  # the file named, without its escape and override
+    assert not set(res.output) & {"\x1b", "\u202e"}
