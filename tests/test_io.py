@@ -351,8 +351,5 @@ def test_a_file_is_read_by_its_name_even_with_characters_gdal_paths_treat_specia
                             layer="compounds" if name.endswith(".gpkg") else None)
     for plain in tmp_path.glob("plain.*"):
         plain.rename(tmp_path / folder / (name.rsplit(".", 1)[0] + plain.suffix))
-    if name.endswith(".gpkg"):
-        got = read_city(name)["compounds"]
-    else:
-        got = read_layer(tmp_path / folder / name)
+    got = read_city(name)["compounds"] if name.endswith(".gpkg") else read_layer(tmp_path / folder / name)
     assert got["名称"].tolist() == NAMES

@@ -15,8 +15,8 @@ from shapely.geometry import box
 
 from zy_geo.areas.propose import propose_areas
 from zy_geo.cli import cli
-from zy_geo.errors import UsageError
 from zy_geo._gdal import gdal_reading
+from zy_geo.errors import UsageError
 from zy_geo.plans.build import build_plans
 from zy_geo.write import MANIFEST, OutputFolder, safe_filename, sheet_names
 
@@ -224,8 +224,10 @@ def test_an_out_that_cannot_be_made_is_a_usage_error_not_a_traceback(sample, tmp
                  ["propose", str(city), "--out", str(tmp_path / out / "p.gpkg")],
                  ["validate", str(ledger), "--problems", str(tmp_path / out / "p.csv")]):
         res = CliRunner().invoke(cli, args)
-        assert res.exit_code == 2 and isinstance(res.exception, SystemExit), (args[0], res.exception)
-        assert "cannot write" in res.output and "--out" in res.output
+        assert res.exit_code == 2, (args[0], res.exception)
+        assert isinstance(res.exception, SystemExit)
+        assert "cannot write" in res.output
+        assert "--out" in res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -241,7 +243,8 @@ def test_a_geopackage_is_written_where_asked_even_with_characters_gdal_paths_tre
     folder_ = OutputFolder(tmp_path / folder)
     path = folder_.write_gpkg({"compounds": compounds}, name)
     folder_.finish()
-    assert path == tmp_path / folder / name and not list(work.iterdir())
+    assert path == tmp_path / folder / name
+    assert not list(work.iterdir())
     assert sorted(p.name for p in (tmp_path / folder).iterdir()) == sorted([name, MANIFEST])
     with gdal_reading(path) as source:
         assert pyogrio.read_dataframe(source, layer="compounds")["compound_id"].tolist() == ["c1"]
@@ -260,7 +263,8 @@ def test_no_control_or_bidi_character_reaches_an_html_page(tmp_path):
     page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)  # the GeoJSON's escapes
     for text in (index, page):
         assert not set(text) & {"\x1b", "\u2066", "\u202e"}
-        assert "莲花[31m小区" in text and "宝莲家园" in text
+        assert "莲花[31m小区" in text
+        assert "宝莲家园" in text
 
 
 def test_header_index_and_categories_are_made_safe_like_cells(tmp_path):
@@ -271,7 +275,8 @@ def test_header_index_and_categories_are_made_safe_like_cells(tmp_path):
                          index=pd.Index(["=1+1", "a\x00b"], name="@编号"))
     folder = OutputFolder(tmp_path)
     rows = folder.write_csv(frame, "t.csv", index=True).read_text(encoding="utf-8-sig").splitlines()
-    assert rows == ["'@编号,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",户数", "'=1+1,莲花小区,120.0", "ab,莲花小区,'-inf"]
+    assert rows == ["'@编号,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",户数", "'=1+1,莲花小区,120.0",
+                    "ab,莲花小区,'-inf"]
     ws = openpyxl.load_workbook(folder.write_xlsx({"t": frame}, "t.xlsx", index=True)).active
     assert [[c.value for c in row] for row in ws.iter_rows()] == [
         ["@编号", '=HYPERLINK("http://x","y")', "户数"], ["=1+1", "莲花小区", 120], ["ab", "莲花小区", "-inf"]]
