@@ -337,3 +337,21 @@ def test_read_city_puts_every_layer_in_metres(tmp_path):
     assert all(g.crs.to_epsg() == 4544 for g in layers.values())
     with pytest.raises(InputError, match="does not exist"):
         read_city(tmp_path / "nope.gpkg")
+
+
+@pytest.mark.parametrize(("folder", "name"), [("ok", "a!b.gpkg"), ("ok", "a;b.gpkg"), ("x!y", "city.gpkg"),
+                                              ("ok", "zip:city.gpkg"), ("x!y", "小区.shp")])
+def test_a_file_is_read_by_its_name_even_with_characters_gdal_paths_treat_specially(tmp_path, monkeypatch,
+                                                                                    folder, name):
+    # pyogrio reads '!' as archive!member, ';' as URL parameters and 'zip:' as a scheme: the file named
+    # 'a!b.gpkg' was looked for as 'b.gpkg', and 'http:x.gpkg' was fetched from the network
+    g = gpd.GeoDataFrame({"名称": NAMES}, geometry=[box(462000 + 200 * i, 3334000, 462100 + 200 * i, 3334100)
+                                                    for i in range(3)], crs="EPSG:4544")
+    (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path / folder)
+    pyogrio.write_dataframe(g, tmp_path / "plain.gpkg" if name.endswith(".gpkg") else tmp_path / "plain.shp",
+                            layer="compounds" if name.endswith(".gpkg") else None)
+    for plain in tmp_path.glob("plain.*"):
+        plain.rename(tmp_path / folder / (name.rsplit(".", 1)[0] + plain.suffix))
+    got = read_city(name)["compounds"] if name.endswith(".gpkg") else read_layer(tmp_path / folder / name)
+    assert got["名称"].tolist() == NAMES

@@ -249,3 +249,14 @@ def test_a_walled_member_lends_its_wall_to_the_fence_layout():
     lay = fence_layout(enc.boundary, members, walled)
     assert lay.wall.length == pytest.approx(enc.existing_wall_m, rel=0.02)
     assert lay.new_fence.length == pytest.approx(enc.new_fence_m, rel=0.02)
+
+
+def test_a_compound_whose_kind_is_blank_gets_a_plan(city):
+    # a compound layer edited in QGIS with 小区类型 left blank: build_plans raised
+    # TypeError: sequence item 0: expected str instance, float found
+    compounds, streets, rivers, tuoxi = city
+    blank = compounds.assign(kind=pd.Series(["open", None, "open", None], dtype="str"))
+    ps = build_plans(propose_areas(blank, streets=streets, rivers=rivers), blank, tuoxi=tuoxi)
+    by_unit = {u: row for _, row in ps.plans.iterrows() for u in row["unit_ids"]}
+    assert by_unit["x1"]["kinds"] == ""
+    assert "nan" not in "".join(ps.plans["kinds"])

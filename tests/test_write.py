@@ -2,15 +2,18 @@
 and a re-run neither clobbers hand edits nor leaves stale files. Each reproduction of issue 14."""
 
 import hashlib
+import re
 
 import docx
 import geopandas as gpd
 import openpyxl
 import pandas as pd
+import pyogrio
 import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
 
+from zy_geo._gdal import gdal_reading
 from zy_geo.areas.propose import propose_areas
 from zy_geo.cli import cli
 from zy_geo.errors import UsageError
@@ -231,3 +234,100 @@ def test_an_empty_compounds_layer_is_a_message_not_a_folium_traceback(sample, tm
         res = CliRunner().invoke(cli, args)
         assert res.exit_code == 1, res.output
         assert "compounds" in res.output and "no features" in res.output
+
+
+@pytest.mark.parametrize("out", ["长" * 100, "notes.txt/out"], ids=["name-too-long", "folder-inside-a-file"])
+def test_an_out_that_cannot_be_made_is_a_usage_error_not_a_traceback(sample, tmp_path, out):
+    (tmp_path / "notes.txt").write_text("keep", encoding="utf-8")
+    city, ledger = sample
+    for args in (["sample", "--scale", "0.01", "--out", str(tmp_path / out)],
+                 ["propose", str(city), "--out", str(tmp_path / out / "p.gpkg")],
+                 ["validate", str(ledger), "--problems", str(tmp_path / out / "p.csv")]):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 2, (args[0], res.exception)
+        assert isinstance(res.exception, SystemExit)
+        assert "cannot write" in res.output
+        assert "--out" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(("folder", "name"), [("a!b", "p.gpkg"), ("ok", "a;b.gpkg"), ("=cmd|' calc'!A0", "p.gpkg")])
+def test_a_geopackage_is_written_where_asked_even_with_characters_gdal_paths_treat_specially(
+        tmp_path, monkeypatch, folder, name):
+    # pyogrio reads '!' as archive!member and ';' as URL parameters: `--out "a!b"` wrote `b/...` relative to the
+    # working folder (or failed with a DataSourceError traceback) and `--out "a;b.gpkg"` wrote a file `.a`
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    compounds, _, _ = _city(["c1"])
+    folder_ = OutputFolder(tmp_path / folder)
+    path = folder_.write_gpkg({"compounds": compounds}, name)
+    folder_.finish()
+    assert path == tmp_path / folder / name
+    assert not list(work.iterdir())
+    assert sorted(p.name for p in (tmp_path / folder).iterdir()) == sorted([name, MANIFEST])
+    with gdal_reading(path) as source:
+        assert pyogrio.read_dataframe(source, layer="compounds")["compound_id"].tolist() == ["c1"]
+
+
+def test_no_control_or_bidi_character_reaches_an_html_page(tmp_path):
+    # a compound named '莲花\x1b[31m小区' or '莲花\u2066小区' reached plans/index.html and coverage_map.html raw
+    from zy_geo.maps import coverage_map, save_map
+
+    names = ["莲花\x1b[31m小区", "宝莲\u2066家园", "资溪\u202e花园"]
+    plans = _plans(["c0", "c1", "c2"], names=names)
+    index = plans.write_documents(tmp_path / "plans", figures=False)["index"].read_text(encoding="utf-8")
+    compounds, _, _ = _city(["c0", "c1", "c2"], names=names)
+    compounds = compounds.set_geometry(compounds.geometry.translate(462000, 3334000))
+    page = save_map(coverage_map(compounds), tmp_path / "map.html").read_text(encoding="utf-8")
+    page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)  # the GeoJSON's escapes
+    for text in (index, page):
+        assert not set(text) & {"\x1b", "\u2066", "\u202e"}
+        assert "莲花[31m小区" in text
+        assert "宝莲家园" in text
+
+
+def test_header_index_and_categories_are_made_safe_like_cells(tmp_path):
+    # found by tests/test_hostile.py: a CSV header '=HYPERLINK(…)' stayed a live formula, an index or a
+    # categorical column with a control character raised IllegalCharacterError (or a category ValueError)
+    frame = pd.DataFrame({'=HYPERLINK("http://x","y")': pd.Categorical(["莲花\x1b小区", "莲花小区"]),
+                          "户数": [120.0, -float("inf")]},
+                         index=pd.Index(["=1+1", "a\x00b"], name="@编号"))
+    folder = OutputFolder(tmp_path)
+    rows = folder.write_csv(frame, "t.csv", index=True).read_text(encoding="utf-8-sig").splitlines()
+    assert rows == ["'@编号,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",户数", "'=1+1,莲花小区,120.0",
+                    "ab,莲花小区,'-inf"]
+    ws = openpyxl.load_workbook(folder.write_xlsx({"t": frame}, "t.xlsx", index=True)).active
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["@编号", '=HYPERLINK("http://x","y")', "户数"], ["=1+1", "莲花小区", 120], ["ab", "莲花小区", "-inf"]]
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_a_nul_in_an_output_name_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="NUL"):
+        OutputFolder(tmp_path).path("a\x00b.csv")
+
+
+def test_a_carriage_return_cannot_start_a_new_row_with_a_formula(tmp_path):
+    # found by tests/test_hostile.py: '莲花\r=cmd|…' was written unquoted, and a spreadsheet reading the CR as
+    # a line break began a new row with a live formula
+    import csv
+
+    p = OutputFolder(tmp_path).write_csv(pd.DataFrame({"名称": ["莲花\r=cmd|' /C calc'!A0", "\r=1+1"]}), "t.csv")
+    raw = p.read_bytes().decode("utf-8-sig")
+    assert raw == "名称\r\n\"莲花\r=cmd|' /C calc'!A0\"\r\n\"'\r=1+1\"\r\n"
+    for newline in ("", None):  # as csv reads it, and as a reader splitting lines on any CR or LF does
+        with p.open(encoding="utf-8-sig", newline=newline) as f:
+            cells = [c for row in csv.reader(f) for c in row]
+        assert not [c for c in cells if c[:1] in "=+-@"]
+
+
+def test_the_terminal_gets_no_control_or_bidi_character_from_data(tmp_path):
+    # a ledger named '莲花\u202e街道\x1b[2J.csv' holding such a cell: its name and the cell reached the terminal raw
+    # (the bidi override reorders the line the planner reads, the escape clears the screen)
+    ledger = tmp_path / "莲花\u202e街道\x1b[2J.csv"
+    ledger.write_text("小区名称,街道（镇）,户数\n宝莲\x1b[2J家园,莲花街道,约\u202e120户\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["validate", str(ledger)], color=True)
+    assert res.exit_code == 1
+    assert "莲花街道[2J.csv" in res.output  # the file named, without its escape and override
+    assert not set(res.output) & {"\x1b", "\u202e"}

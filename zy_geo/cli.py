@@ -13,6 +13,7 @@ write into a folder holding other files).
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,17 @@ _force = click.option("--force", is_flag=True,
                            "write or that were edited by hand.")
 
 
+#: Control and bidi characters that data (a file name, a cell quoted in a message) would carry to the terminal:
+#: they move the cursor, clear or recolour the screen, or reorder what the planner reads.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _echo(text: object, *, err: bool = False, fg: str | None = None) -> None:
+    """``click.echo`` without the control and bidi characters of the text (tab and newline stay)."""
+    text = _TERMINAL_UNSAFE.sub("", str(text))
+    click.echo(click.style(text, fg=fg) if fg else text, err=err)
+
+
 def _progress() -> bool:
     """Progress bars on a terminal only: in CI logs and redirected output each redraw would be a line."""
     return sys.stderr.isatty()
@@ -34,10 +46,10 @@ def _progress() -> bool:
 
 def _fail(exc: Exception) -> None:
     """Print the message (and the first problems of its report); exit 2 for usage errors, else 1."""
-    click.secho(f"error: {exc}", fg="red", err=True)
+    _echo(f"error: {exc}", fg="red", err=True)
     report = getattr(exc, "report", None)
     if report is not None and len(report) and str(exc) not in str(report):
-        click.echo(report.format(limit=20), err=True)
+        _echo(report.format(limit=20), err=True)
     sys.exit(2 if isinstance(exc, UsageError) else 1)
 
 
@@ -85,7 +97,7 @@ def sample(scale: float, seed: int, out_dir: Path, force: bool) -> None:
     except ZyGeoError as exc:
         _fail(exc)
     for kind, path in files.items():
-        click.echo(f"{kind}: {path}")
+        _echo(f"{kind}: {path}")
 
 
 @cli.command()
@@ -117,19 +129,19 @@ def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool
             folder.finish()
     except ZyGeoError as exc:
         _fail(exc)
-    click.echo(result.report(limit=limit))
+    _echo(result.report(limit=limit))
     if problems:
-        click.echo(f"problems: {problems}")
+        _echo(f"problems: {problems}")
     if out and len(result.table):
-        click.echo(f"normalised table: {out}")
+        _echo(f"normalised table: {out}")
     sys.exit(0 if result.usable else 1)
 
 
 def _report_run(result) -> None:
     for line in result.summary_lines():
-        click.echo(line)
+        _echo(line)
     for kind, path in result.files.items():
-        click.echo(f"{kind}: {path}")
+        _echo(f"{kind}: {path}")
 
 
 @cli.command()
@@ -183,13 +195,13 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
     except ZyGeoError as exc:
         _fail(exc)
     total = result.summary().iloc[-1]
-    click.echo(
+    _echo(
         f"{len(result.areas)} areas for {int(total['households_in_areas'])} households; "
         f"absorbed {int(total['households_absorbed'])}; remaining {int(total['households_remaining'])} "
         f"({len(result.remainders)} units); new fence {total['new_fence_m']:,.0f} m; "
         f"cost {total['cost_yuan']:,.0f} yuan; {int(total['areas_over_cap'])} areas over the cap"
     )
-    click.echo(f"areas: {out}\nsummary: {out.with_name(out.stem + '_summary.xlsx')}")
+    _echo(f"areas: {out}\nsummary: {out.with_name(out.stem + '_summary.xlsx')}")
 
 
 @cli.command()
@@ -220,10 +232,10 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, config: Path |
         _fail(exc)
     total = plans.totals().iloc[-1]
     n_ext = 0 if plans.extensions is None else len(plans.extensions)
-    click.echo(f"{len(plans.plans)} plans, {n_ext} extensions (扩围); facilities {total['cost_yuan']:,.0f} yuan, "
+    _echo(f"{len(plans.plans)} plans, {n_ext} extensions (扩围); facilities {total['cost_yuan']:,.0f} yuan, "
                f"subsidy {total['subsidy_yuan']:,.0f} (city {total['city_yuan']:,.0f}, "
                f"bodies {total['body_yuan']:,.0f})")
-    click.echo(f"index: {out_dir / 'index.html'}\nfunding ledger: {out_dir / 'funding_ledger.xlsx'}")
+    _echo(f"index: {out_dir / 'index.html'}\nfunding ledger: {out_dir / 'funding_ledger.xlsx'}")
 
 
 @cli.command(name="map")
@@ -277,7 +289,7 @@ def demo(scale: float, seed: int, config: Path | None, out_dir: Path, force: boo
         cfg = load_config(config)  # before the sample is generated: a mistake in the file shows at once
     except ZyGeoError as exc:
         _fail(exc)
-    click.echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
+    _echo(f"sample city (scale {scale:g}, seed {seed}) → {out_dir / 'sample'}")
     try:
         folder = OutputFolder(out_dir, force=force)
         files = write_sample(make_sample(scale=scale, seed=seed, progress=_progress()), "sample", folder=folder)

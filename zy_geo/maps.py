@@ -43,7 +43,7 @@ from .config import Settings
 from .errors import InputError
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
-from .write import OutputFolder, writing
+from .write import OutputFolder, clean_text, writing
 
 #: Colours of management modes on the map.
 MODE_COLOURS: dict[str, str] = {
@@ -63,9 +63,13 @@ BASEMAPS = ("none", "osm", "gaode", "tianditu")
 
 
 def _esc(value: Any) -> str:
+    """Data as HTML text: escaped, without control or bidi characters.
+
+    Those would reach the page as the GeoJSON's escapes, which the browser decodes.
+    """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(clean_text(str(value)), quote=True)
 
 
 def _drop_pii(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -12,8 +12,8 @@ An :class:`OutputFolder` is where one command writes. It
   output, and removes (or lists, when asked to keep them) the files an earlier run wrote that this
   run did not (stale plans the index no longer lists);
 * writes spreadsheet and CSV cells that begin with ``= + - @`` (or tab/CR) as text, never as a live
-  formula (OWASP's CSV-injection guidance), strips control characters that xlsx and docx cannot
-  hold, and makes sheet names valid and unique.
+  formula (OWASP's CSV-injection guidance), strips control and bidi characters (which xlsx and docx
+  cannot hold, and which disguise text in HTML), and makes sheet names valid and unique.
 
 The functions :func:`clean_text`, :func:`neutralise_formula`, :func:`sheet_names` and
 :func:`safe_filename` are the same rules for callers that build documents themselves.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import unicodedata
@@ -33,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._gdal import gdal_writing
 from .errors import UsageError
 
 __all__ = [
@@ -209,7 +211,24 @@ def _sha256(path: Path) -> str:
 
 
 def _resolved(p: str | Path) -> Path:
+    if "\x00" in str(p):  # the OS would raise ValueError: embedded null byte
+        msg = f"{str(p)!r} holds a NUL character, which no file name can; choose another name."
+        raise UsageError(msg)
     return Path(os.path.abspath(Path(p).expanduser()))
+
+
+@contextlib.contextmanager
+def _os_errors(path: Path) -> Iterator[None]:
+    """An OSError while making or writing ``path`` is a usage error that names the path, not a traceback.
+
+    A name too long, no permission, a file where a folder should be, a full disk.
+    """
+    try:
+        yield
+    except OSError as exc:
+        msg = (f"cannot write `{path}`: {exc.strerror or exc}. Choose another --out: a folder you may write "
+               "to, with a shorter name.")
+        raise UsageError(msg) from exc
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -220,18 +239,36 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _text_frame(df: pd.DataFrame, *, formulas: bool) -> pd.DataFrame:
-    """Strings cleaned (and neutralised for CSV); numbers untouched."""
+    """Strings cleaned (and neutralised for CSV) in cells, header and index; numbers untouched."""
+    def text(v: Any) -> Any:
+        if formulas and isinstance(v, float) and v == -math.inf:
+            return "'-inf"  # pandas writes '-inf', which Excel reads as a formula (#NAME?)
+        v = clean_text(v)
+        return neutralise_formula(v) if formulas else v
+
     out = df.copy()
     for col in out.columns:
         s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # cleaning may merge or rename categories
+            s = s.astype(object)
+        if formulas and pd.api.types.is_float_dtype(s) and bool((s == -math.inf).fillna(False).any()):
+            s = s.astype(object)
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             dtype = s.dtype
-            s = s.map(clean_text)
-            if formulas:
-                s = s.map(neutralise_formula)
-            out[col] = s.astype(dtype)  # an all-empty text column stays text (a String field in QGIS)
-    out.columns = [clean_text(str(c)) if isinstance(c, str) else c for c in out.columns]
+            out[col] = s.map(text).astype(dtype)  # an all-empty text column stays text (a String field in QGIS)
+    out.columns = _labels(out.columns, text)
+    out.index = _labels(out.index, text)
     return out
+
+
+def _labels(index: pd.Index, text: Any) -> pd.Index:
+    """Header or index labels (and their names) through ``text``; a header row is cells too."""
+    names = [text(n) for n in index.names]
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples([tuple(text(v) for v in t) for t in index], names=names)
+    if index.dtype == object or pd.api.types.is_string_dtype(index) or isinstance(index.dtype, pd.CategoricalDtype):
+        return pd.Index([text(v) for v in index], name=names[0], dtype=object)
+    return index.rename(names[0])
 
 
 class OutputFolder:
@@ -272,16 +309,17 @@ class OutputFolder:
         self.written: dict[str, str] = {}
         self.stale: list[Path] = []
         self._inputs = [_resolved(p) for p in inputs]
-        if self.root.exists() and not self.root.is_dir():
-            msg = f"`{self.root}` is a file, not a folder: choose a folder for --out."
-            raise UsageError(msg)
-        for inp in self._inputs:
-            if inp == self.root or _same_file(inp, self.root):
-                msg = f"the output folder `{self.root}` is an input of this command; choose another --out."
+        with _os_errors(self.root):
+            if self.root.exists() and not self.root.is_dir():
+                msg = f"`{self.root}` is a file, not a folder: choose a folder for --out."
                 raise UsageError(msg)
-        self._previous = self._read_manifest()
-        self._check_reuse()
-        self.root.mkdir(parents=True, exist_ok=True)
+            for inp in self._inputs:
+                if inp == self.root or _same_file(inp, self.root):
+                    msg = f"the output folder `{self.root}` is an input of this command; choose another --out."
+                    raise UsageError(msg)
+            self._previous = self._read_manifest()
+            self._check_reuse()
+            self.root.mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"OutputFolder({str(self.root)!r}, written={len(self.written)})"
@@ -339,17 +377,18 @@ class OutputFolder:
             msg = (f"`{relpath}` would be written outside the output folder `{self.root}`; "
                    "output names must be relative and stay inside it.")
             raise UsageError(msg)
-        for inp in self._inputs:
-            if target == inp or _same_file(target, inp):
-                msg = (f"`{target}` is an input of this command and would be overwritten; "
-                       "choose another output folder or file name.")
+        with _os_errors(target):
+            for inp in self._inputs:
+                if target == inp or _same_file(target, inp):
+                    msg = (f"`{target}` is an input of this command and would be overwritten; "
+                           "choose another output folder or file name.")
+                    raise UsageError(msg)
+            key = target.relative_to(self.root).as_posix()
+            if target.exists() and not self.force and key in self._previous and key not in self.written \
+                    and _sha256(target) != self._previous[key]:
+                msg = (f"`{target}` was changed since zy_geo wrote it (edited by hand?); move it away to keep "
+                       "your edits, or pass --force to overwrite it.")
                 raise UsageError(msg)
-        key = target.relative_to(self.root).as_posix()
-        if target.exists() and not self.force and key in self._previous and key not in self.written \
-                and _sha256(target) != self._previous[key]:
-            msg = (f"`{target}` was changed since zy_geo wrote it (edited by hand?); move it away to keep "
-                   "your edits, or pass --force to overwrite it.")
-            raise UsageError(msg)
         return target
 
     @contextlib.contextmanager
@@ -367,15 +406,16 @@ class OutputFolder:
             Write the whole file here (same suffix as the target, so writers pick the right format).
         """
         target = self.path(relpath)
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.stem}.partial-{os.getpid()}{target.suffix}")
-        try:
-            yield tmp
-            os.replace(tmp, target)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        self.written[target.relative_to(self.root).as_posix()] = _sha256(target)
+        with _os_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                yield tmp
+                os.replace(tmp, target)
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            self.written[target.relative_to(self.root).as_posix()] = _sha256(target)
 
     def finish(self) -> list[Path]:
         """Remove (or list) stale files an earlier run wrote, and write the manifest.
@@ -402,15 +442,20 @@ class OutputFolder:
             files |= {k: v for k, v in self._previous.items() if (self.root / k).is_file() and k not in files}
         manifest = {"written_by": "zy_geo", "files": dict(sorted(files.items()))}
         tmp = self.root / f".{MANIFEST}.partial-{os.getpid()}"
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.root / MANIFEST)
+        with _os_errors(self.root / MANIFEST):
+            tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self.root / MANIFEST)
         return stale
 
     # -- writers -----------------------------------------------------------------------------------
     def write_text(self, text: str, relpath: str | Path) -> Path:
-        """Write UTF-8 text (HTML: escape data before it gets here)."""
+        """Write UTF-8 text without control or bidi characters (HTML: escape data before it gets here).
+
+        A raw ESC or bidi override from a compound name would otherwise reach the page: a parse error in
+        HTML, and text that displays as one thing and is another.
+        """
         with self.atomic(relpath) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_text(_CONTROL.sub("", text), encoding="utf-8")
         return self.path(relpath)
 
     def write_bytes(self, data: bytes, relpath: str | Path) -> Path:
@@ -420,9 +465,13 @@ class OutputFolder:
         return self.path(relpath)
 
     def write_csv(self, df: pd.DataFrame, relpath: str | Path, *, index: bool = False) -> Path:
-        """A CSV that Excel opens (UTF-8 with BOM); text cells that start like a formula stay text."""
+        r"""A CSV that Excel opens (UTF-8 with BOM, CRLF); text cells that start like a formula stay text.
+
+        Rows end in CRLF as Excel writes them, so a cell holding a CR is quoted: with LF endings pandas
+        left ``莲花\r=cmd|' /C calc'!A0`` unquoted, and Excel began a new row with a live formula.
+        """
         with self.atomic(relpath) as tmp:
-            _text_frame(df, formulas=True).to_csv(tmp, index=index, encoding="utf-8-sig")
+            _text_frame(df, formulas=True).to_csv(tmp, index=index, encoding="utf-8-sig", lineterminator="\r\n")
         return self.path(relpath)
 
     def write_xlsx(self, sheets: Mapping[str, pd.DataFrame], relpath: str | Path, *,
@@ -506,16 +555,17 @@ class OutputFolder:
         from .qgis import layer_style, write_layer_styles
 
         with self.atomic(relpath) as tmp:
-            for name, gdf in layers.items():
-                geom = gdf.geometry.name
-                data = _text_frame(pd.DataFrame(gdf.drop(columns=geom)), formulas=False)
-                out = gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=gdf.crs)
-                kw: dict[str, Any] = {"geometry_type": "MultiPolygon"} if gdf.empty else {}
-                if metadata and name in metadata:
-                    kw["layer_metadata"] = dict(metadata[name])
-                if descriptions and name in descriptions:
-                    kw["layer_options"] = {"DESCRIPTION": clean_text(descriptions[name])}
-                pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", **kw)
+            with gdal_writing(tmp) as dest:
+                for name, gdf in layers.items():
+                    geom = gdf.geometry.name
+                    data = _text_frame(pd.DataFrame(gdf.drop(columns=geom)), formulas=False)
+                    out = gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=gdf.crs)
+                    kw: dict[str, Any] = {"geometry_type": "MultiPolygon"} if gdf.empty else {}
+                    if metadata and name in metadata:
+                        kw["layer_metadata"] = dict(metadata[name])
+                    if descriptions and name in descriptions:
+                        kw["layer_options"] = {"DESCRIPTION": clean_text(descriptions[name])}
+                    pyogrio.write_dataframe(out, dest, layer=name, driver="GPKG", **kw)
             styles = {}
             for name, gdf in layers.items():
                 geom_type = "MultiPolygon" if gdf.empty else str(gdf.geom_type.iloc[0])
@@ -644,7 +694,9 @@ class _SingleFileFolder(OutputFolder):
     def path(self, relpath: str | Path) -> Path:
         target = super().path(relpath)
         key = target.relative_to(self.root).as_posix()
-        if target.exists() and not self.force and key not in self._previous and key not in self.written:
+        with _os_errors(target):
+            exists = target.exists()
+        if exists and not self.force and key not in self._previous and key not in self.written:
             msg = (f"`{target}` exists and was not written by zy_geo; choose another name, or pass --force "
                    "to overwrite it.")
             raise UsageError(msg)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._gdal import gdal_reading
 from ..config import STREETS, Config, ProposalParams, Settings
 from ..errors import InputError
 from ..labels import ABSORB_HOW_ZH, AREA_ZH, DEFAULT_ZH, MEMBER_ZH, OUTCOMES, REASONS_ZH, SOURCE_ZH, SUMMARY_ZH
@@ -217,8 +218,9 @@ class ProposalResult:
             msg = f"`{path}` does not exist; write one with `zy-geo propose CITY.gpkg --out {path.name}`."
             raise InputError(msg)
         try:
-            layers = {n: gpd.read_file(path, layer=n, engine="pyogrio")
-                      for n in ("areas", "members", "remainders", "enclosures")}
+            with gdal_reading(path) as source:
+                layers = {n: gpd.read_file(source, layer=n, engine="pyogrio")
+                          for n in ("areas", "members", "remainders", "enclosures")}
         except Exception as exc:
             msg = f"`{path}` is not a zy_geo proposal (layers areas, members, remainders, enclosures): {exc}"
             raise InputError(msg) from exc

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from .._gdal import gdal_reading
 from ..errors import InputError
 
 FILES = {"512000": "ziyang_512000.geojson", "512002": "yanjiang_512002.geojson"}
@@ -79,6 +80,7 @@ def load_boundary(adcode: str) -> gpd.GeoDataFrame:
         )
         raise InputError(msg)
     path = boundaries_dir() / FILES[adcode]
-    gdf = gpd.read_file(path, engine="pyogrio").set_crs("EPSG:4326", allow_override=True)
+    with gdal_reading(path) as source:  # the install folder may hold a '!' or ';'
+        gdf = gpd.read_file(source, engine="pyogrio").set_crs("EPSG:4326", allow_override=True)
     gdf.attrs["provenance"] = f"{path.name}: {gdf['source'].iat[0]}; {gdf['frame_note'].iat[0]}"
     return gdf

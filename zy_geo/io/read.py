@@ -47,6 +47,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from .._gdal import gdal_reading
 from ..contracts import CITY_CONTRACTS, Bounds, raise_or_warn
 from ..crs import FRAMES, from_frame, normalize_frame, to_metric
 from ..errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
@@ -73,12 +74,14 @@ def _read(path: Path, layer: str | None, encoding: str | None, where: str) -> pd
     if encoding:
         kw["encoding"] = encoding
     try:
-        return pyogrio.read_dataframe(path, **kw)
+        with gdal_reading(path) as source:
+            return pyogrio.read_dataframe(source, **kw)
     except UnicodeDecodeError:
         raise
     except pyogrio.errors.DataLayerError as exc:
         try:
-            names = ", ".join(str(n) for n in pyogrio.list_layers(path)[:, 0])
+            with gdal_reading(path) as source:
+                names = ", ".join(str(n) for n in pyogrio.list_layers(source)[:, 0])
         except Exception:
             names = "?"
         msg = f"{where} cannot be read: {exc}. The file's layers are: {names}; pass one as layer=."
@@ -91,7 +94,8 @@ def _read(path: Path, layer: str | None, encoding: str | None, where: str) -> pd
 
 def _is_shapefile(path: Path, layer: str | None) -> bool:
     try:
-        return pyogrio.read_info(path, layer=layer)["driver"] == _SHAPEFILE
+        with gdal_reading(path) as source:
+            return pyogrio.read_info(source, layer=layer)["driver"] == _SHAPEFILE
     except Exception:
         return path.suffix.lower() in (".shp", ".dbf", ".zip")
 
@@ -547,7 +551,8 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
         msg = f"`{path}` does not exist; check the path (generate a sample with `zy-geo sample --out DIR`)."
         raise InputError(msg)
     try:
-        listed = pyogrio.list_layers(path)
+        with gdal_reading(path) as source:
+            listed = pyogrio.list_layers(source)
     except Exception as exc:
         msg = f"`{path.name}` cannot be opened as a GeoPackage ({exc})."
         raise InputError(msg) from exc

@@ -318,7 +318,7 @@ def build_plans(
             "community": ("、".join(sorted(set(attrs["community"].dropna().astype(str))))
                           if "community" in attrs else ""),
             "unit_ids": list(mem["unit_id"]), "compound_ids": cids,
-            "kinds": "、".join(sorted({COMPOUND_KINDS.get(k, k) for k in mem["kind"].astype(str)})),
+            "kinds": "、".join(sorted({COMPOUND_KINDS.get(k, k) for k in mem["kind"].dropna().astype(str)})),
             "households": hh,
             "floor_area_m2": float(pd.to_numeric(attrs.get("floor_area_m2", pd.Series(dtype=float)),
                                                  errors="coerce").sum()),
