@@ -19,9 +19,8 @@ Hostile names for ``--out`` and for the input files, hostile ``--scale``/``--see
 configs go through the same checks. The string-level rules of the writer (:mod:`zy_geo.write`) and
 the ledger reader are checked with hypothesis on the catalogue and on strings built from it.
 
-Cases that wait for the door-in contracts (implausible households, PII masked in free text) or for
-the one config loader are marked ``xfail(strict=True)``: they turn into failures to un-mark once those
-branches merge (:data:`KNOWN`, :data:`CONFIG_KNOWN`).
+A case that must wait for other work can be marked ``xfail(strict=True)`` through :data:`KNOWN` or
+:data:`CONFIG_KNOWN`, so it fails loudly once it passes; both are empty.
 """
 
 from __future__ import annotations
@@ -438,7 +437,7 @@ class Runs:
             args = {
                 "propose": ["propose", str(inp.city), "--survey", str(ledger), "--config", str(inp.config),
                             "--out", str(out / "proposals.gpkg")],
-                "plan": ["plan", str(inp.city), "--survey", str(ledger), "--prices", str(inp.config), "--no-figures",
+                "plan": ["plan", str(inp.city), "--survey", str(ledger), "--config", str(inp.config), "--no-figures",
                          "--out", str(out)],
                 "run": ["run", str(inp.city), "--survey", str(ledger), "--config", str(inp.config), "--keep-going",
                         "--as-of", "2023-06-30", "--out", str(out)],
@@ -452,19 +451,9 @@ def runs(base):
     return Runs(root, city, comp)
 
 
-#: (property, command, case) that fail until another branch merges; every other failure is a bug.
-KNOWN: dict[tuple[str, str, str], str] = {
-    # households of ±inf in the compounds layer: OverflowError int(inf) / RuntimeWarning on the cast
-    # (door in: implausible households)
-    ("traceback", "propose", "number-inf"): DOOR_IN,
-    ("traceback", "plan", "number-inf"): DOOR_IN,
-    ("traceback", "plan", "number-neg-inf"): DOOR_IN,
-    # phone / ID numbers typed into 名称, 地址, 社区 and 户数 reach the outputs (door in: PII masked in free text,
-    # a phone number as 户数 is an implausible household count)
-    **{("pii", cmd, case): DOOR_IN for cmd, case in [
-        ("validate-xlsx", "pii-phone"), ("validate-xlsx", "pii-id-card"), ("validate-csv", "pii-phone"),
-        ("validate-csv", "pii-id-card"), ("propose", "pii-phone"), ("plan", "pii-id-card"), ("run", "pii-phone")]},
-}
+#: (property, command, case) that fail for a known reason; every other failure is a bug. Empty since the
+#: door-in contracts and the one config loader landed (issue 14): keep it for the next such wait.
+KNOWN: dict[tuple[str, str, str], str] = {}
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -689,7 +678,7 @@ CONFIGS: dict[str, bytes] = {
     "formula-street": b"[proposal.streets.\"=cmd|' /C calc'!A0\"]\nmax_households = 800\n",
     "markup-price": b'[prices]\nfence_per_m_yuan = "<script>alert(1)</script>"\n',
 }
-CONFIG_KNOWN = {"nan", "inf-households", "float-for-int", "string-in-modes", "non-utf8"}
+CONFIG_KNOWN: set[str] = set()  # configs that fail for a known reason (none since the one config loader landed)
 
 
 def _config_params():
@@ -705,7 +694,7 @@ def test_hostile_configs_are_refused_with_a_message(runs, config_id):
     config = d / "proposal.toml"
     config.write_bytes(CONFIGS[config_id])
     out = d / "out"
-    o = _invoke(root, ["plan", str(runs.city), "--prices", str(config), "--no-figures", "--out", str(out)], out,
+    o = _invoke(root, ["plan", str(runs.city), "--config", str(config), "--no-figures", "--out", str(out)], out,
                 [runs.city, config], "plan", config_id)
     _no_traceback(o)
     assert not o.outside
@@ -881,7 +870,6 @@ def test_validate_takes_any_hostile_ledger_cell(tmp_path, rows):
     assert not _pii_found(o.texts())  # the 联系电话/身份证号 columns are withheld
 
 
-@pytest.mark.xfail(strict=True, reason=DOOR_IN)
 @HYPOTHESIS
 @given(rows=hostile_ledger_rows(pii=True))
 def test_validate_masks_phone_and_id_numbers_typed_into_any_cell(tmp_path, rows):

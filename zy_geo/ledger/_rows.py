@@ -340,6 +340,10 @@ class SheetReader:
             if key != "name" and not is_blank(val(key)):
                 out[key] = free_text(key)
         cid = out["compound_id"] = parse_code(val("compound_id"))
+        if cid is not None and has_pii(cid):  # a phone or ID number typed into 小区编号: never an id, never output
+            problem("error", "compound_id", "looks like a phone or ID number, not a compound id; the row is left out",
+                    cid, "enter the compound's id (e.g. 512002001-0001), or leave 小区编号 blank", "pii_in_id")
+            cid = out["compound_id"] = redact_pii(cid)
         if cid is not None and cid in self.ids:
             s0, r0 = self.ids[cid]
             problem("error", "compound_id", f"compound id {cid} is already used by sheet {s0} row {r0}; this "
