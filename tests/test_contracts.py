@@ -262,3 +262,22 @@ def test_a_problem_masks_what_it_quotes():
     assert PHONE not in str(p)
     assert p.value == "138****5678"
     assert PHONE not in ProblemReport([p]).to_frame().to_csv()
+
+
+def test_an_id_number_run_together_with_other_digits_is_masked_too():
+    # a CSV row split by a line break in a name glued 身份证号 to the next row's 小区编号 in a problem message
+    from zy_geo._pii import redact_pii
+
+    masked = redact_pii(",139****5670,512002198001014321512002005-0001,")
+    assert "198001014321" not in masked and masked.endswith("2005-0001,")
+    assert redact_pii("6222021234567890123") == "6222***********0123"  # a bank card number
+    assert redact_pii("512002001-0001, 2023, 120") == "512002001-0001, 2023, 120"  # codes and counts stay
+
+
+def test_a_csv_ledger_with_a_bare_cr_inside_a_cell_is_read_not_a_traceback(tmp_path):
+    from zy_geo.ledger import read_ledger
+
+    p = tmp_path / "莲花街道.csv"
+    p.write_bytes("小区名称,户数,门岗\n莲花\r小区,120,有\n宝莲小区,80,有\n".encode())
+    r = read_ledger(p)  # the CR ends a row, as in Excel; before: csv.Error traceback
+    assert "宝莲小区" in r.table["name"].tolist()

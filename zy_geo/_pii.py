@@ -31,6 +31,8 @@ _PII_PATTERN = re.compile(
     r"|(?P<id15>\d{15})"
     r"|(?:\+?86[-\s]?)?(?P<mobile>1[3-9]\d(?:[-\s]?\d{4}){2})"
     r"|(?P<landline>(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[-－\s]?)[2-9]\d{6,7})"
+    # any other run of 16 or more digits: a bank card, or an ID number run together with other digits
+    r"|(?P<long>\d{16,}[\dXx]?)"
     r")(?![\dXx])"
 )
 
@@ -38,7 +40,7 @@ _PII_PATTERN = re.compile(
 def _mask(match: re.Match[str]) -> str:
     kind = match.lastgroup
     digits = re.sub(r"[^\dXx]", "", match.group(kind or 0))
-    if kind in ("id18", "id15"):
+    if kind in ("id18", "id15", "long"):
         return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
     if kind == "mobile":
         return digits[:3] + "****" + digits[-4:]

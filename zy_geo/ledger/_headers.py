@@ -232,4 +232,11 @@ def grid_csv(text: str) -> list[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[None if cell.strip() == "" else cell for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    # newline="": a CR or LF ends a row wherever it stands, as in Excel (the default raised csv.Error on a
+    # bare CR inside an unquoted cell); quoted cells keep theirs
+    rows = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        return [[None if cell.strip() == "" else cell for cell in row] for row in rows]
+    except csv.Error as exc:
+        msg = f"is not readable as CSV ({exc})"
+        raise ValueError(msg) from exc

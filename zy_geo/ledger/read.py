@@ -271,10 +271,10 @@ def _load(path: Path, sheets: list[str] | None) -> list[tuple[str, list[list[Any
     elif suffix in (".csv", ".txt", ".tsv"):
         try:
             text, _ = decode_text(path.read_bytes())
+            grids = [(path.stem, grid_csv(text))]
         except ValueError as exc:
             msg = f"`{path.name}` {exc}; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)."
             raise InputError(msg) from exc
-        grids = [(path.stem, grid_csv(text))]
     else:
         msg = f"`{path.name}`: a ledger must be .xlsx or .csv; save old .xls files as .xlsx."
         raise InputError(msg)
