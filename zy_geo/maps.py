@@ -223,7 +223,7 @@ def coverage_map(
     subtitle: str = "",
     basemap: str = "none",
     include_pii: bool = False,
-    max_compounds: int = 3000,
+    max_compounds: int = 20000,
     max_roads: int = 5000,
     settings: Settings | None = None,
 ) -> folium.Map:
@@ -250,7 +250,8 @@ def coverage_map(
         Keep personal-data columns (default: removed before anything is drawn).
     max_compounds : int
         Above this many compounds, compound polygons are replaced by points (a note on the map
-        says so) to keep the page small and quick to open.
+        says so) to keep the page small and quick to open. With the compact layers every polygon
+        of the scale-10 sample (5,330 compounds) stays: 4.82 MB, ready in 1.4 s in Chromium.
     max_roads : int
         Above this many road pieces, only arterial and secondary roads are drawn (with a note).
     settings : Settings, optional
