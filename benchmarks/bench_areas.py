@@ -376,9 +376,7 @@ def main() -> None:
                 rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows).fillna("").to_markdown(index=False)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=ROOT, check=False).stdout.strip()
+    machine, commit = _machine_and_commit()
     machine += f"; zy_geo commit {commit}"
     scales = " ".join(f"{s:g}" for s in args.scales)
     section = (f"## Management areas (`{Path(__file__).name}`)\n\n"
@@ -386,6 +384,14 @@ def main() -> None:
                f"  \nMachine: {machine}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{table}\n")
     _write_section(args.results, "## Management areas", section)
     print(section)
+
+
+def _machine_and_commit() -> tuple[str, str]:
+    """This machine (architecture, cores, Python) and the zy_geo commit, for a RESULTS section."""
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT, check=False).stdout.strip()
+    return machine, commit
 
 
 def _write_section(path: Path, heading: str, section: str) -> None:

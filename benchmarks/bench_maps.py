@@ -11,9 +11,6 @@ by side (folium's own GeoJSON, and zy_geo's compact layers, what zy_geo writes);
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +20,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_areas import _city, _write_section  # noqa: E402
+from benchmarks.bench_areas import _city, _machine_and_commit, _write_section  # noqa: E402
 from tests._browser import chromium, open_page  # noqa: E402
 
 
@@ -67,9 +64,7 @@ def main() -> None:
                 row["console_errors"] = len(page.console_errors)
             rows.append(row)
             print(row, flush=True)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=ROOT, check=False).stdout.strip()
+    machine, commit = _machine_and_commit()
     section = (f"## Meeting map size (`{Path(__file__).name}`)\n\n"
                "Command: `.venv/bin/python benchmarks/bench_maps.py --scales "
                f"{' '.join(f'{s:g}' for s in args.scales)}`"

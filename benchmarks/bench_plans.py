@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_areas import _city, _write_section  # noqa: E402
+from benchmarks.bench_areas import _city, _machine_and_commit, _write_section  # noqa: E402
 
 CHILD = """
 import json, pickle, resource, sys, tempfile, time
@@ -85,9 +84,7 @@ def main() -> None:
     for n in args.plans:
         one = table[(table.plans == n) & (table.processes == 1)].seconds.iloc[0]
         table.loc[table.plans == n, "speed-up"] = [f"×{one / s:.2f}" for s in table[table.plans == n].seconds]
-    machine = f"{platform.machine()}, {cores} cores, Python {platform.python_version()}"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=ROOT, check=False).stdout.strip()
+    machine, commit = _machine_and_commit()
     section = (f"## Plans with figures (`{Path(__file__).name}`)\n\n"
                f"Command: `.venv/bin/python benchmarks/bench_plans.py --plans {' '.join(map(str, args.plans))}`"
                f"  \nMachine: {machine}; zy_geo commit {commit}; sample scale {scale:g}; "

@@ -117,14 +117,13 @@ def validate(ledger: Path, out: Path | None, problems: Path | None, strict: bool
     try:
         if out is not None:  # refuse a bad --out before reading
             single_file(out, suffixes=(".csv", ".xlsx"), inputs=[ledger], force=force, what="clean ledger")
-        if problems is not None:
-            single_file(problems, suffixes=(".csv",), inputs=[ledger], force=force, what="problems file")
+        target = (single_file(problems, suffixes=(".csv",), inputs=[ledger], force=force, what="problems file")
+                  if problems is not None else None)
         result = read_ledger(ledger, strict=strict)
         if out is not None and len(result.table):
             write_clean(result, out, force=force)
-        if problems is not None:
-            folder, name = single_file(problems, suffixes=(".csv",), inputs=[ledger], force=force,
-                                       what="problems file")
+        if target is not None:
+            folder, name = target
             folder.write_csv(result.problems.to_frame(), name)
             folder.finish()
     except ZyGeoError as exc:

@@ -109,14 +109,8 @@ class RunResult:
         """
         own = not isinstance(out, OutputFolder)
         folder = out if isinstance(out, OutputFolder) else OutputFolder(out, inputs=self.inputs, force=force)
-        files: dict[str, Path] = {}
         t = time.perf_counter()
-        if self.ledger is not None:
-            files["ledger_clean"] = write_clean(self.ledger, "ledger_clean.csv", folder=folder)
-            files["ledger_problems"] = folder.write_csv(self.ledger.problems.to_frame(), "ledger_problems.csv")
-        if self.join is not None:
-            files["reconciliation"] = folder.write_csv(self.join.reconciliation(), "reconciliation.csv")
-            files["join_problems"] = folder.write_csv(self.join.problems.to_frame(), "join_problems.csv")
+        files = _write_reports(folder, self.ledger, self.join)
         if self.proposals is not None:
             files["proposals"] = self.proposals.to_gpkg("proposals.gpkg", folder=folder)
             files["proposals_summary"] = self.proposals.to_xlsx("proposals_summary.xlsx", folder=folder)
@@ -136,6 +130,31 @@ class RunResult:
         self.timings_s["write"] = time.perf_counter() - t
         self.files.update(files)
         return files
+
+
+def _write_reports(folder: OutputFolder, led: LedgerResult | None, joined: JoinResult | None) -> dict[str, Path]:
+    """Write the ledger's clean table and problems, and the join's reconciliation and problems.
+
+    What a run writes first, and all it writes when it stops on the ledger's errors.
+    """
+    files: dict[str, Path] = {}
+    if led is not None:
+        files["ledger_clean"] = write_clean(led, "ledger_clean.csv", folder=folder)
+        files["ledger_problems"] = folder.write_csv(led.problems.to_frame(), "ledger_problems.csv")
+    if joined is not None:
+        files["reconciliation"] = folder.write_csv(joined.reconciliation(), "reconciliation.csv")
+        files["join_problems"] = folder.write_csv(joined.problems.to_frame(), "join_problems.csv")
+    return files
+
+
+def _stop_with_reports(folder: OutputFolder | None, own: bool, led: LedgerResult | None,
+                       joined: JoinResult | None) -> None:
+    """Before a run stops on input errors, write the reports that say why (and finish a folder it opened)."""
+    if folder is None:
+        return
+    _write_reports(folder, led, joined)
+    if own:
+        folder.finish()
 
 
 def _check_ledger(led: LedgerResult, keep_going: bool) -> None:
@@ -214,24 +233,13 @@ def run(
         led = read_ledger(ledger)
         timings["read ledger"] = time.perf_counter() - t
         if not keep_going and not led.problems.ok:
-            if folder is not None:
-                write_clean(led, "ledger_clean.csv", folder=folder)
-                folder.write_csv(led.problems.to_frame(), "ledger_problems.csv")
-                if not isinstance(out_dir, OutputFolder):
-                    folder.finish()
+            _stop_with_reports(folder, not isinstance(out_dir, OutputFolder), led, None)
             _check_ledger(led, keep_going)
 
         t = time.perf_counter()
         joined = join_ledger(compounds, led, coord_frame=coord_frame)
         if not joined.problems.ok:  # e.g. a ledger of another place: most rows match no compound
-            if folder is not None:
-                if led is not None:
-                    write_clean(led, "ledger_clean.csv", folder=folder)
-                    folder.write_csv(led.problems.to_frame(), "ledger_problems.csv")
-                folder.write_csv(joined.reconciliation(), "reconciliation.csv")
-                folder.write_csv(joined.problems.to_frame(), "join_problems.csv")
-                if not isinstance(out_dir, OutputFolder):
-                    folder.finish()
+            _stop_with_reports(folder, not isinstance(out_dir, OutputFolder), led, joined)
             joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
         compounds = joined.joined
         timings["join"] = time.perf_counter() - t
@@ -524,8 +532,8 @@ def _same_city(result: ProposalResult, compounds: gpd.GeoDataFrame, source: obje
         units = units[units["source"] == "compound"]  # units of scattered buildings name building ids
     if units.empty or "compound_id" not in compounds.columns:
         return
-    by_id = compounds.drop_duplicates("compound_id").set_index(compounds.drop_duplicates("compound_id")[
-        "compound_id"].astype(str)).geometry
+    unique = compounds.drop_duplicates("compound_id")
+    by_id = unique.set_index(unique["compound_id"].astype(str)).geometry
     units = units.to_crs(compounds.crs) if units.crs != compounds.crs else units
     points = units.geometry.representative_point()
     checked = hits = 0
