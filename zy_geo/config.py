@@ -97,6 +97,33 @@ class Operating(Checked):
         zh="固定运行成本（元/小区·年）")
 
 
+@documented
+@dataclass(frozen=True)
+class HouseholdEstimate(Checked):
+    """Households where nobody has counted them (``[households]``): DEFAULTS, estimates to override locally.
+
+    A compound or scattered building without a surveyed figure gets ``footprint × floors ÷
+    floor_area_per_household_m2`` (floors from ``building:levels``, else height ÷ ``storey_height_m``,
+    else ``default_floors``), or, for a compound without buildings, ``land area × floor_area_ratio ÷
+    floor_area_per_household_m2``. Such figures are marked ``households_estimated``; a ledger figure
+    always replaces them.
+    """
+
+    floor_area_per_household_m2: float = option(
+        90.0, "Gross floor area per household (m²), walls and shared space included.", ge=10, basis="estimate",
+        zh="户均建筑面积（㎡）")
+    storey_height_m: float = option(3.0, "Storey height used to turn a building height into floors (m).", ge=2,
+                                    basis="estimate", zh="层高（米）")
+    default_floors: int = option(6, "Floors of a residential building whose levels and height are unknown.", ge=1,
+                                 basis="estimate", zh="缺省层数")
+    floor_area_ratio: float = option(
+        1.5, "Floor-area ratio (容积率) of a compound with no building footprints.", ge=0.05, basis="estimate",
+        zh="缺省容积率")
+    min_footprint_m2: float = option(
+        20.0, "Footprints smaller than this (sheds, kiosks) hold no household.", ge=0, basis="estimate",
+        zh="计户最小占地面积（㎡）")
+
+
 def _key_env(name: str) -> Issue | None:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return None
@@ -124,6 +151,9 @@ class Settings(Checked):
     prices: Prices = field(default_factory=Prices, metadata={"doc": "Unit prices ([prices])."})
     operating: Operating = field(default_factory=Operating,
                                  metadata={"doc": "Community-centre running figures ([operating])."})
+    households: HouseholdEstimate = field(default_factory=HouseholdEstimate,
+                                          metadata={"doc": "Household estimates where none were counted "
+                                                           "([households])."})
 
     @property
     def metric_crs(self) -> str:
@@ -223,6 +253,7 @@ class ModeRules(Checked):
 #: Sections of a config file and the settings dataclass each one fills (``""``: the top level).
 SECTIONS: dict[str, type[Checked]] = {
     "": Settings, "prices": Prices, "operating": Operating, "proposal": ProposalParams, "modes": ModeRules,
+    "households": HouseholdEstimate,
 }
 #: Per-street overrides of ``[proposal]``: ``[proposal.streets."<street name>"]``.
 STREETS = "proposal.streets"
@@ -287,7 +318,7 @@ class Config:
             ("", None, self.settings), ("prices", None, self.prices), ("operating", None, self.operating),
             ("proposal", None, self.proposal)]
         out += [(STREETS, name, p) for name, p in sorted(self.streets.items())]
-        return [*out, ("modes", None, self.modes)]
+        return [*out, ("modes", None, self.modes), ("households", None, self.settings.households)]
 
     def options(self) -> pd.DataFrame:
         """Every option with its value, default, whether it is the default, basis, citation and doc.
@@ -595,5 +626,6 @@ def _load(path: Path, *, sections: Collection[str], base: Config) -> Config:
                                             f"write {header} and the settings it overrides under it", raw))
     check.raise_if_any()
     streets = {k: v if isinstance(v, ProposalParams) else ProposalParams(**v) for k, v in streets.items()}
-    settings = Settings(**values[""], prices=Prices(**values["prices"]), operating=Operating(**values["operating"]))
+    settings = Settings(**values[""], prices=Prices(**values["prices"]), operating=Operating(**values["operating"]),
+                        households=HouseholdEstimate(**values["households"]))
     return Config(settings, ProposalParams(**values["proposal"]), streets, ModeRules(**values["modes"]), path)
