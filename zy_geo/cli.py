@@ -300,6 +300,49 @@ def demo(scale: float, seed: int, config: Path | None, out_dir: Path, force: boo
     _report_run(result)
 
 
+@cli.group(name="import")
+def import_() -> None:
+    """Build a city GeoPackage from real data: an OpenStreetMap extract (``import osm``)."""
+
+
+@import_.command(name="osm")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The city .gpkg to write (problems go to <name>_problems.csv beside it).")
+@click.option("--bbox", help="Keep features within W,S,E,N (degrees), e.g. 116.34,39.99,116.36,40.01.")
+@click.option("--streets", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Street (街道/乡镇) boundaries to use instead of the extract's admin_level 8/9 boundaries.")
+@click.option("--jurisdictions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV code,street,body naming each street's responsible body (as zy_geo/data/central_city.csv).")
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Tags → layers TOML (default: zy_geo/data/profiles/osm.toml; copy and edit it).")
+@click.option("--metric-crs", "metric_crs", help="Metric CRS (default: the CGCS2000 3-degree zone of the data).")
+@_config_option
+@_force
+def import_osm(source: Path, out: Path, bbox: str | None, streets: Path | None, jurisdictions: Path | None,
+               profile: Path | None, metric_crs: str | None, config: Path | None, force: bool) -> None:
+    """An OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf) → a city GeoPackage for propose, run, plan, map."""
+    from .config import load_config
+    from .importers import import_osm as run_import
+    from .write import single_file
+
+    try:
+        cfg = load_config(config)
+        inputs = [p for p in (source, streets, jurisdictions, profile, config) if p is not None]
+        single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="city GeoPackage")
+        city = run_import(source, profile=profile, bbox=bbox, streets=streets, jurisdictions=jurisdictions,
+                          config=cfg, metric_crs=metric_crs, progress=_progress())
+        files = city.write(out, force=force, inputs=inputs)
+    except ZyGeoError as exc:
+        _fail(exc)
+    for line in city.summary_lines():
+        _echo(line)
+    for kind, path in files.items():
+        _echo(f"{kind}: {path}")
+    for problem in list(city.problems.warnings)[:5]:
+        _echo(f"warning: {problem.message}", fg="yellow")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

@@ -1,0 +1,15 @@
+"""Real cities in: OpenStreetMap extracts (and the layers offices hold) → a city GeoPackage.
+
+``zy-geo import osm FILE --out city.gpkg`` writes the layers ``zy-geo sample`` writes, so
+``propose``, ``run``, ``plan`` and ``map`` work on a real city unchanged. Which tags make which
+layer is a profile (:func:`load_profile`, TOML); households nobody counted are estimated and
+marked (:func:`estimate_households`).
+"""
+
+from .city import EXTRA_LAYERS, ImportedCity, build_city, import_osm, zone_crs
+from .households import METHODS, estimate_households
+from .osm import OsmFeatures, read_osm
+from .profile import Profile, load_profile
+
+__all__ = ["EXTRA_LAYERS", "METHODS", "ImportedCity", "OsmFeatures", "Profile", "build_city", "estimate_households",
+           "import_osm", "load_profile", "read_osm", "zone_crs"]
