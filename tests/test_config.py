@@ -53,7 +53,11 @@ MISTAKES = [
      r"is not a setting of \[proposal\]; it belongs at the top of the file, before any \[section\]"),
     ("[prices]\ntemporary_barrier_per_m_yuan = 60\n", "[prices]", "temporary_barrier_per_m_yuan",
      "is no longer a setting: temporary barriers .* are priced with fence_per_m_yuan"),
-    ('metric_crs = "EPSG:4545"\n', "top level", "metric_crs", "is no longer a setting: zy_geo always measures in"),
+    ('metric_crs = "EPSG:4326"\n', "top level", "metric_crs",
+     r'must be "auto" or a projected CRS in metres; "EPSG:4326" \(WGS 84\) is geographic \(degrees\)\. '
+     r'Fix: write metric_crs = "auto"'),
+    ('metric_crs = "EPSG:45xx"\n', "top level", "metric_crs", r'must be "auto" or a CRS that PROJ knows'),
+    ("metric_crs = 4549\n", "top level", "metric_crs", "must be text in quotes"),
     ('[proposal.streets."莲花街道"]\norphan_gap_m = 5\n', '[proposal.streets."莲花街道"]', "orphan_gap_m",
      r"cannot be set per street.*set it under \[proposal\] instead"),
     ('[proposal.streets."莲花街道"]\nmax_gap_m = "40"\n', '[proposal.streets."莲花街道"]', "max_gap_m",
@@ -334,7 +338,8 @@ def _section(cls):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(top=st.fixed_dictionaries({k: _value(o) for k, o in options_of(Settings).items()}),
+@given(top=st.fixed_dictionaries({k: st.sampled_from(["auto", "EPSG:4544", "EPSG:4549", "EPSG:32610"])
+                                  if k == "metric_crs" else _value(o) for k, o in options_of(Settings).items()}),
        prices=_section(Prices), proposal=_section(ProposalParams), modes=_section(ModeRules),
        street_max=st.integers(1, 5000))
 def test_any_valid_config_round_trips_through_toml(top, prices, proposal, modes, street_max):

@@ -43,7 +43,7 @@ def test_strict_turns_warnings_into_errors():
 
 def test_settings_defaults_and_toml_override(tmp_path):
     s = load_settings()
-    assert s.subsidy_cap_yuan == 50000.0 and s.metric_crs == "EPSG:4544"
+    assert s.subsidy_cap_yuan == 50000.0 and s.metric_crs == "auto"
     f = tmp_path / "p.toml"
     f.write_text('subsidy_cap_yuan = 40000\n[prices]\nfence_per_m_yuan = 200\n[proposal]\nx = 1\n',
                  encoding="utf-8")
@@ -57,7 +57,8 @@ def test_settings_defaults_and_toml_override(tmp_path):
     [("[prices]\nfense_per_m_yuan = 1\n", r"\[prices\]: fense_per_m_yuan is an unknown setting \(did you mean "
                                             r"fence_per_m_yuan\?\)"),
      ("tianditu_key_env = 4544\n", "top level: tianditu_key_env must be text in quotes"),
-     ('metric_crs = "EPSG:4545"\n', "metric_crs is no longer a setting: zy_geo always measures in EPSG:4544"),
+     ('metric_crs = "EPSG:4490"\n', r'top level: metric_crs must be "auto" or a projected CRS in metres; '
+                                    r'"EPSG:4490" \(China Geodetic Coordinate System 2000\) is geographic'),
      ("subsidy_cap_yuan = \n", "not valid TOML")],
 )
 def test_settings_errors_say_what_to_fix(tmp_path, text, match):

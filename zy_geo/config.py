@@ -3,6 +3,7 @@
 A config file is a reproducible script of a run; every section and key is optional::
 
     subsidy_cap_yuan = 50000              # top level: funding (notice §五(二))
+    metric_crs = "auto"                   # top level: CRS in metres ("auto": the zone of the city)
 
     [proposal]                            # management areas (ProposalParams)
     max_households = 1200
@@ -52,7 +53,7 @@ from typing import Any
 import pandas as pd
 
 from ._options import Checked, Issue, check_values, closest, documented, format_issue, option, options_of, show
-from .crs import METRIC_CRS
+from .crs import METRIC_CRS, metric_crs_problem
 from .errors import InputError, ProblemReport
 from .schema import ROAD_CLASSES
 
@@ -131,12 +132,23 @@ def _key_env(name: str) -> Issue | None:
                  'use letters, digits and _ only, e.g. tianditu_key_env = "TIANDITU_KEY"', name)
 
 
+def _metric_crs(value: str) -> Issue | None:
+    problem = metric_crs_problem(value)
+    if problem is None:
+        return None
+    return Issue("metric_crs", problem, f'write metric_crs = "auto" (the CGCS2000 3-degree zone of the city, '
+                 f'{METRIC_CRS} in Ziyang) or a projected zone in metres, e.g. metric_crs = "EPSG:4549"', value,
+                 "bad_crs")
+
+
 @documented
 @dataclass(frozen=True)
 class Settings(Checked):
-    """Funding rules, unit prices and operating figures: the top level, ``[prices]`` and ``[operating]``.
+    """Funding rules, the metric CRS, unit prices and operating figures: the top level, ``[prices]``, ``[operating]``.
 
-    The metric CRS is not a setting: zy_geo always measures in ``EPSG:4544`` (:attr:`metric_crs`).
+    ``metric_crs = "auto"`` measures every city in the CGCS2000 3-degree Gauss-Krüger zone of its extent
+    (EPSG:4544 in Ziyang; :func:`zy_geo.crs.choose_metric_crs`); ``--metric-crs`` on the command line
+    overrides it.
     """
 
     subsidy_cap_yuan: float = option(
@@ -148,17 +160,16 @@ class Settings(Checked):
     tianditu_key_env: str = option(
         "TIANDITU_KEY", "Environment variable holding the Tianditu key (never stored in code or settings files).",
         check=_key_env, zh="天地图密钥环境变量")
+    metric_crs: str = option(
+        "auto", 'CRS of every area and distance: "auto" takes the CGCS2000 3-degree Gauss-Kruger zone of the '
+        'city\'s extent (EPSG:4544 in Ziyang, EPSG:4549 in Shanghai); or a projected CRS in metres, e.g. '
+        '"EPSG:4549".', check=_metric_crs, zh="量算坐标系")
     prices: Prices = field(default_factory=Prices, metadata={"doc": "Unit prices ([prices])."})
     operating: Operating = field(default_factory=Operating,
                                  metadata={"doc": "Community-centre running figures ([operating])."})
     households: HouseholdEstimate = field(default_factory=HouseholdEstimate,
                                           metadata={"doc": "Household estimates where none were counted "
                                                            "([households])."})
-
-    @property
-    def metric_crs(self) -> str:
-        """CRS of every area and distance: CGCS2000 / 3-degree Gauss-Kruger CM 105E (fixed, not a setting)."""
-        return METRIC_CRS
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some values changed (checked like the original)."""
@@ -259,8 +270,7 @@ SECTIONS: dict[str, type[Checked]] = {
 STREETS = "proposal.streets"
 #: Keys that were settings once but that no code read; a file that sets them is told why.
 RETIRED = {
-    ("", "metric_crs"): f"zy_geo always measures in {METRIC_CRS} (CGCS2000 / 3-degree Gauss-Kruger CM 105E)",
-    ("", "geographic_crs"): "it was never read: maps are drawn in EPSG:4326 and analysis runs in EPSG:4544",
+    ("", "geographic_crs"): "it was never read: maps are drawn in EPSG:4326 and analysis runs in metric_crs",
     ("", "output_dir"): "choose the output folder with --out (out_dir= in Python)",
     ("prices", "temporary_barrier_per_m_yuan"): "temporary barriers (临时隔离装置) are priced with fence_per_m_yuan",
 }

@@ -3,7 +3,8 @@
 GCJ-02 (Amap/Gaode, Tencent) and BD-09 (Baidu) are obfuscated lon/lat frames with no EPSG
 code; PROJ will never support them. In Ziyang they shift WGS84 by ≈ 380–400 m (GCJ-02) and
 ≈ 900–970 m (BD-09). zy_geo converts such data to WGS84 as soon as it is read, computes in
-EPSG:4544 (metres), and shifts to GCJ-02/BD-09 only for display on those maps.
+metres in the CGCS2000 3-degree Gauss-Krüger zone of the city (EPSG:4544 in Ziyang, chosen from the
+data's extent by :func:`choose_metric_crs`), and shifts to GCJ-02/BD-09 only for display on those maps.
 
 Design: a frame is not a CRS, so it is not stored as one. A shifted GeoDataFrame keeps
 ``crs`` = EPSG:4326 (its axes are lon/lat degrees, which is what folium and every writer need)
@@ -13,12 +14,20 @@ differently marked frames, a fresh ``GeoDataFrame(...)``, writing to a file). He
 
 - :func:`frame_of` reads the mark (``"gcj02"``, ``"bd09"`` or the CRS string);
 - :func:`assert_metric` refuses marked or non-metric data with the fix in the message;
-- :func:`to_metric` converts anything (a marked frame through the exact inverse) to EPSG:4544;
+- :func:`to_metric` converts anything (a marked frame through the exact inverse) to metres, by
+  default in the zone of the layer's extent (:func:`zone_crs`);
+- :func:`choose_metric_crs` picks the metric CRS of a whole city (and warns when the city is too
+  wide for one zone); :func:`metric_crs_for` is the zone of one longitude;
 - :func:`to_frame` moves between any two of EPSG CRS / ``"gcj02"`` / ``"bd09"``;
 - :func:`from_frame` declares *input* data as GCJ-02/BD-09 (Amap/Baidu picks) → WGS84.
 
-The lead rule: convert on read, compute in EPSG:4544, shift only for display, and never write
-shifted geometry to a file.
+The lead rule: convert on read, compute in the metric CRS (a 3-degree zone true at the city's
+longitude), shift only for display, and never write shifted geometry to a file.
+
+A Gauss-Krüger zone measures true only near its central meridian: EPSG:4544 (CM 105° E) makes
+lengths in Shanghai (121.5° E) 3.1 % too long and areas 6.3 % too large, so the zone follows the
+data: ``metric_crs_for(104.6)`` is EPSG:4544, ``metric_crs_for(121.47)`` EPSG:4549 (CM 120° E).
+Outside China (:data:`CHINA_BBOX`) the WGS84 UTM zone is used instead.
 
 Points outside :data:`CHINA_BBOX` (lon 72.004–137.8347, lat 0.8293–55.8271, the usual
 bounding box of the published algorithm) pass unchanged; NaN passes as NaN.
@@ -37,7 +46,11 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -46,9 +59,12 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS
 
-from .errors import CRSError
+from .errors import CRSError, CRSWarning
 
-#: Metric CRS for all areas and distances: CGCS2000 / 3-degree Gauss-Kruger CM 105E.
+logger = logging.getLogger(__name__)
+
+#: Ziyang's metric CRS, CGCS2000 / 3-degree Gauss-Kruger CM 105E: what ``metric_crs = "auto"`` chooses
+#: there, and the fallback when a city has no features to choose from. Elsewhere see :func:`metric_crs_for`.
 METRIC_CRS = "EPSG:4544"
 #: Display frames without an EPSG code.
 FRAMES = ("gcj02", "bd09")
@@ -496,19 +512,21 @@ def assert_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "this la
         raise CRSError(msg)
     if not CRS.from_user_input(gdf.crs).is_projected:
         msg = (f"{what} is in {gdf.crs.to_string()}, not a metric CRS; areas and distances need metres: "
-               f"{name} = zy_geo.crs.to_metric({name}) (→ {METRIC_CRS}).")
+               f"{name} = zy_geo.crs.to_metric({name}) (→ the CGCS2000 zone of its extent, {METRIC_CRS} in Ziyang).")
         raise CRSError(msg)
 
 
-def to_metric(gdf: gpd.GeoDataFrame, *, crs: str = METRIC_CRS) -> gpd.GeoDataFrame:
-    """Any layer, including one marked GCJ-02/BD-09, → EPSG:4544 metres.
+def to_metric(gdf: gpd.GeoDataFrame, *, crs: str = "auto") -> gpd.GeoDataFrame:
+    """Any layer, including one marked GCJ-02/BD-09, → metres in the zone of its extent (or ``crs``).
 
     Parameters
     ----------
     gdf : GeoDataFrame
         With a CRS, or marked as shifted.
     crs : str
-        The metric CRS (default :data:`METRIC_CRS`, CGCS2000 / 3-degree GK CM 105E).
+        The metric CRS; ``"auto"`` (default) the zone of the layer's extent (:func:`zone_crs`:
+        EPSG:4544 in Ziyang, a :class:`~zy_geo.errors.CRSWarning` when the layer is too wide for one
+        zone). A whole city is better put in one CRS chosen from all its layers: :func:`zy_geo.read_city`.
 
     Returns
     -------
@@ -529,11 +547,410 @@ def to_metric(gdf: gpd.GeoDataFrame, *, crs: str = METRIC_CRS) -> gpd.GeoDataFra
     >>> frame_of(m), bool(abs(m.geometry.x.iloc[0] - g.to_crs(4544).geometry.x.iloc[0]) < 1e-6)
     ('EPSG:4544', True)
     """
-    if not CRS.from_user_input(crs).is_projected:
-        msg = f"to_metric needs a projected CRS in metres, found crs={crs!r}; use the default {METRIC_CRS}."
+    if crs != "auto" and not CRS.from_user_input(crs).is_projected:
+        msg = (f"to_metric needs a projected CRS in metres, found crs={crs!r}; use the default crs='auto' "
+               "(the CGCS2000 zone of the layer's extent).")
         raise CRSError(msg)
     if gdf.crs is None and not gdf.attrs.get(FRAME_ATTR):
         msg = ("the layer has no CRS; declare it before converting: gdf.set_crs('EPSG:4326') "
                "for lon/lat degrees or gdf.set_crs('EPSG:4544') for CGCS2000 metres.")
         raise CRSError(msg)
+    if crs == "auto":
+        if gdf.attrs.get(FRAME_ATTR):  # the zone of where the data really are, not of their shifted image
+            gdf = to_frame(gdf, "EPSG:4326")
+        crs = choose_metric_crs(gdf, what="the layer", stacklevel=3).crs
     return to_frame(gdf, crs)
+
+
+# --- the metric CRS of a city ----------------------------------------------------------------------------------
+
+#: Central meridians of the CGCS2000 3-degree Gauss-Krüger zones zy_geo chooses from (75° E … 135° E).
+GK_MERIDIANS = tuple(range(75, 136, 3))
+#: EPSG code of the zone with central meridian 75° E, without the zone number in the false easting;
+#: CM ``m`` is ``EPSG:{4534 + (m - 75) // 3}`` (CM 105E → EPSG:4544, CM 120E → EPSG:4549).
+_GK_FIRST_EPSG = 4534
+#: How far (degrees) data may reach beyond its zone's half-width (1.5° for a 3-degree zone, 3° for UTM)
+#: before :func:`choose_metric_crs` warns that one zone no longer measures it true.
+ZONE_TOLERANCE_DEG = 0.5
+#: A CRS given by the user is warned about when it stretches lengths by more than this at the data.
+MAX_SCALE_ERROR = 0.001
+
+#: Lon/lat bounds ``(west, south, east, north)`` in degrees.
+LonLatBounds = tuple[float, float, float, float]
+
+
+def _in_gk_range(lon: float, lat: float) -> bool:
+    """Where the CGCS2000 3-degree zones apply: China's box, and a CM 75…135 zone covers ``lon``."""
+    west, south, east, north = CHINA_BBOX
+    return 73.5 <= lon <= 136.5 and west <= lon <= east and south <= lat <= north
+
+
+def _gk_meridian(lon: float) -> int:
+    """The 3-degree central meridian nearest ``lon`` (a longitude on a zone boundary goes west)."""
+    return min(max(3 * math.ceil(lon / 3 - 0.5), GK_MERIDIANS[0]), GK_MERIDIANS[-1])
+
+
+def _utm(lon: float, lat: float) -> tuple[str, float]:
+    zone = min(max(math.floor((lon + 180.0) / 6.0) + 1, 1), 60)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}", -183.0 + 6.0 * zone
+
+
+def _zone(lon: float, lat: float) -> tuple[str, float, float]:
+    """(CRS, central meridian, half-width in degrees) of the zone for a central lon/lat."""
+    if _in_gk_range(lon, lat):
+        gk = _gk_meridian(lon)
+        return f"EPSG:{_GK_FIRST_EPSG + (gk - GK_MERIDIANS[0]) // 3}", float(gk), 1.5
+    crs, cm = _utm(lon, lat)
+    return crs, cm, 3.0
+
+
+def metric_crs_for(lon: float, lat: float = 30.0) -> str:
+    """The metric CRS of a central longitude: its CGCS2000 3-degree Gauss-Krüger zone, or UTM outside China.
+
+    Parameters
+    ----------
+    lon : float
+        Central longitude of the data, degrees east.
+    lat : float
+        Central latitude (decides China or not, and the UTM hemisphere); default 30° N.
+
+    Returns
+    -------
+    str
+        ``"EPSG:4534"`` … ``"EPSG:4554"`` (CGCS2000 / 3-degree Gauss-Kruger CM 75E … CM 135E, the
+        variants *without* the zone number in the false easting) inside :data:`CHINA_BBOX`;
+        elsewhere the WGS84 UTM zone (``EPSG:326xx`` north, ``EPSG:327xx`` south). A longitude on a
+        zone boundary (121.5° E) goes to the western zone.
+
+    Examples
+    --------
+    >>> metric_crs_for(104.6), metric_crs_for(121.47, 31.23), metric_crs_for(87.6, 43.8)
+    ('EPSG:4544', 'EPSG:4549', 'EPSG:4538')
+    >>> metric_crs_for(-122.27, 37.80), metric_crs_for(26.70, 60.87)  # Oakland, Kouvola: UTM 10N, 35N
+    ('EPSG:32610', 'EPSG:32635')
+    """
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        msg = f"metric_crs_for needs a longitude in −180…180 and a latitude in −90…90 degrees, found ({lon}, {lat})."
+        raise CRSError(msg)
+    return _zone(lon, lat)[0]
+
+
+def _layer_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> LonLatBounds | None:
+    """A layer's extent in lon/lat degrees (None when it has no usable geometry or no CRS)."""
+    if gdf.crs is None and not gdf.attrs.get(FRAME_ATTR):
+        return None
+    b = np.asarray(gdf.total_bounds, dtype=float)
+    if not np.isfinite(b).all():
+        return None
+    crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else CRS.from_epsg(4326)
+    if gdf.attrs.get(FRAME_ATTR) or crs.is_geographic:
+        return float(b[0]), float(b[1]), float(b[2]), float(b[3])  # a shifted frame is ~1 km off: fine here
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    west, south, east, north = t.transform_bounds(b[0], b[1], b[2], b[3], densify_pts=21)
+    out = (float(west), float(south), float(east), float(north))
+    return out if all(math.isfinite(v) for v in out) else None
+
+
+def lonlat_bounds(data: Any) -> LonLatBounds | None:
+    """The lon/lat extent of a layer, a dict of layers, or bounds given as ``(west, south, east, north)``.
+
+    Parameters
+    ----------
+    data : GeoDataFrame, GeoSeries, mapping of str to GeoDataFrame, or tuple of 4 floats
+        Layers in any CRS (a layer marked GCJ-02/BD-09 counts as lon/lat), or lon/lat bounds.
+
+    Returns
+    -------
+    tuple of 4 floats or None
+        ``(west, south, east, north)`` in degrees; None when there is no geometry.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame(geometry=[box(462000, 3334000, 463000, 3335000)], crs="EPSG:4544")
+    >>> [round(v, 3) for v in lonlat_bounds({"a": g})]
+    [104.606, 30.125, 104.616, 30.134]
+    """
+    if isinstance(data, gpd.GeoDataFrame | gpd.GeoSeries):
+        return _layer_bounds(data)
+    if isinstance(data, Mapping):
+        found = [b for g in data.values() if g is not None and (b := _layer_bounds(g)) is not None]
+        if not found:
+            return None
+        arr = np.array(found)
+        return float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())
+    try:
+        west, south, east, north = (float(v) for v in data)
+    except (TypeError, ValueError):
+        msg = (f"expected a GeoDataFrame, a dict of layers or lon/lat bounds (west, south, east, north), "
+               f"found {type(data).__name__}.")
+        raise CRSError(msg) from None
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        msg = (f"bounds ({west}, {south}, {east}, {north}) are not lon/lat degrees (west ≤ east within −180…180, "
+               "south ≤ north within −90…90); pass the extent in EPSG:4326, or the layers themselves.")
+        raise CRSError(msg)
+    return west, south, east, north
+
+
+def metric_crs_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a metric CRS (a phrase after the option's name), or None when it can.
+
+    ``"auto"`` and any projected CRS whose axes are in metres and that PROJ knows can.
+
+    Examples
+    --------
+    >>> metric_crs_problem("auto"), metric_crs_problem("EPSG:4549")
+    (None, None)
+    >>> metric_crs_problem("EPSG:4326")
+    'must be "auto" or a projected CRS in metres; "EPSG:4326" (WGS 84) is geographic (degrees)'
+    """
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    try:
+        crs = CRS.from_user_input(value)
+    except Exception:
+        return f'must be "auto" or a CRS that PROJ knows (e.g. "EPSG:4549"); {value!r} is not one'
+    shown = f'"{value}" ({crs.name})' if isinstance(value, str) else f"{value!r} ({crs.name})"
+    if crs.is_geographic:
+        return f'must be "auto" or a projected CRS in metres; {shown} is geographic (degrees)'
+    units = {a.unit_name for a in crs.axis_info}
+    if not crs.is_projected or not units <= {"metre", "meter"}:
+        return f'must be "auto" or a projected CRS in metres; {shown} is in {", ".join(sorted(units)) or "no unit"}'
+    return None
+
+
+def check_metric_crs(value: Any) -> str:
+    """``"auto"`` or the CRS as ``"EPSG:xxxx"`` (its authority code when it has one), checked.
+
+    Raises
+    ------
+    CRSError
+        A geographic CRS, a CRS not in metres, or one PROJ does not know; the message gives the fix.
+
+    Examples
+    --------
+    >>> check_metric_crs("epsg:4549"), check_metric_crs("AUTO")
+    ('EPSG:4549', 'auto')
+    """
+    problem = metric_crs_problem(value)
+    if problem is not None:
+        msg = (f"the metric CRS {problem}. Fix: use \"auto\" (the CGCS2000 3-degree zone of the data's extent, "
+               f"{METRIC_CRS} in Ziyang) or a projected zone in metres, e.g. --metric-crs EPSG:4549 "
+               "(metric_crs = \"EPSG:4549\" in the config).")
+        raise CRSError(msg)
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    crs = CRS.from_user_input(value)
+    auth = crs.to_authority()
+    return f"{auth[0]}:{auth[1]}" if auth else crs.to_string()
+
+
+def _fmt_extent(b: LonLatBounds) -> str:
+    def lon(v: float) -> str:
+        return f"{abs(v):.2f}° {'E' if v >= 0 else 'W'}"
+
+    def lat(v: float) -> str:
+        return f"{abs(v):.2f}° {'N' if v >= 0 else 'S'}"
+
+    return f"{lon(b[0])} – {lon(b[2])}, {lat(b[1])} – {lat(b[3])}"
+
+
+def _zone_label(crs: str) -> str:
+    name = CRS.from_user_input(crs).name
+    return name.split(" / ", 1)[-1] if "Gauss" in name else name
+
+
+def scale_errors(crs: str, bounds: LonLatBounds) -> tuple[float, float]:
+    """The largest relative error of lengths and of areas that ``crs`` makes over ``bounds``.
+
+    Measured with PROJ's scale factors at the corners, edge midpoints and centre of the extent.
+
+    Returns
+    -------
+    (float, float)
+        Signed relative errors of lengths and areas where they are largest (0.031 = 3.1 % too long).
+
+    Examples
+    --------
+    >>> [round(e, 3) for e in scale_errors("EPSG:4544", (121.46, 31.22, 121.48, 31.23))]  # Shanghai in CM 105E
+    [0.031, 0.063]
+    """
+    from pyproj import Proj
+
+    west, south, east, north = bounds
+    lons = np.array([west, east, west, east, west, east, (west + east) / 2, (west + east) / 2, (west + east) / 2])
+    lats = np.array([south, south, north, north, (south + north) / 2, (south + north) / 2, south, north,
+                     (south + north) / 2])
+    f = Proj(CRS.from_user_input(crs)).get_factors(lons, lats)
+    k = np.maximum(np.asarray(f.meridional_scale), np.asarray(f.parallel_scale)) - 1.0
+    k_low = np.minimum(np.asarray(f.meridional_scale), np.asarray(f.parallel_scale)) - 1.0
+    length = np.where(np.abs(k) >= np.abs(k_low), k, k_low)
+    area = np.asarray(f.areal_scale) - 1.0
+    ok = np.isfinite(length) & np.isfinite(area)
+    if not ok.any():
+        return math.nan, math.nan
+    i, j = np.argmax(np.where(ok, np.abs(length), -1)), np.argmax(np.where(ok, np.abs(area), -1))
+    return float(length[i]), float(area[j])
+
+
+@dataclass(frozen=True)
+class MetricChoice:
+    """The metric CRS of a city and how it was chosen (what :func:`choose_metric_crs` returns).
+
+    Attributes
+    ----------
+    crs : str
+        ``"EPSG:4544"`` …
+    how : str
+        ``"auto"`` (the zone of the extent), ``"given"`` (passed by the caller) or ``"default"`` (no
+        geometry to choose from: :data:`METRIC_CRS`).
+    extent : tuple of 4 floats or None
+        The data's lon/lat extent ``(west, south, east, north)``.
+    note : str
+        One sentence for outputs: the CRS, its name and why.
+    """
+
+    crs: str
+    how: str
+    extent: LonLatBounds | None
+    note: str
+
+    @property
+    def name(self) -> str:
+        """The CRS's name, e.g. ``"CGCS2000 / 3-degree Gauss-Kruger CM 105E"``."""
+        return CRS.from_user_input(self.crs).name
+
+
+def choose_metric_crs(data: Any, metric_crs: str | None = "auto", *, what: str = "the data", warn: bool = True,
+                      stacklevel: int = 2) -> MetricChoice:
+    r"""Choose the metric CRS of a city from its extent, or check a given one against it.
+
+    ``"auto"`` takes the CGCS2000 3-degree Gauss-Krüger zone whose central meridian is nearest the
+    centre of the extent (:func:`metric_crs_for`; WGS84 UTM outside China, said in an info log).
+
+    Parameters
+    ----------
+    data : GeoDataFrame, mapping of str to GeoDataFrame, or tuple of 4 floats
+        The layers (any CRS) or their lon/lat bounds ``(west, south, east, north)``.
+    metric_crs : str, optional
+        ``"auto"`` or None to choose; else a projected CRS in metres to use as given.
+    what : str
+        How to name the data in messages (e.g. ``"`city.gpkg`"``).
+    warn : bool
+        Issue the warnings below (False: choose quietly, e.g. for display).
+    stacklevel : int
+        Of the warnings.
+
+    Returns
+    -------
+    MetricChoice
+
+    Warns
+    -----
+    CRSWarning
+        ``auto``: the data reach more than the zone's half-width (1.5°) + :data:`ZONE_TOLERANCE_DEG`
+        from its central meridian; the message names the extent, the zones it touches and the fix.
+        Given: the CRS stretches lengths at the data by more than :data:`MAX_SCALE_ERROR`.
+
+    Raises
+    ------
+    CRSError
+        ``metric_crs`` is geographic, not in metres or unknown.
+
+    Examples
+    --------
+    >>> c = choose_metric_crs((104.58, 30.09, 104.67, 30.17))  # Ziyang's central city
+    >>> c.crs, c.how
+    ('EPSG:4544', 'auto')
+    >>> print(c.note.replace(": ", ":\n"))
+    EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E), chosen automatically:
+    the extent 104.58° E – 104.67° E, 30.09° N – 30.17° N lies in that zone
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     c = choose_metric_crs((102.9, 29.0, 107.1, 31.0), what="`sichuan.gpkg`")
+    >>> c.crs, str(w[0].message)[:80]
+    ('EPSG:4544', '`sichuan.gpkg` spans 102.90° E – 107.10° E, 29.00° N – 31.00° N, which touches t')
+    """
+    value = check_metric_crs("auto" if metric_crs is None else metric_crs)
+    extent = lonlat_bounds(data)
+    if value != "auto":
+        note = f"{value} ({CRS.from_user_input(value).name}), given"
+        if extent is not None:
+            length, area = scale_errors(value, extent)
+            if warn and math.isfinite(length) and abs(length) > MAX_SCALE_ERROR:
+                lon, lat = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+                better = metric_crs_for(lon, lat)
+                warnings.warn(
+                    f"{what} ({_fmt_extent(extent)}) is measured in the metric CRS {value} you gave "
+                    f"({CRS.from_user_input(value).name}), which makes lengths {length:+.1%} and areas {area:+.1%} "
+                    f"off there. Fix: use metric_crs \"auto\" (here {better}, {_zone_label(better)}), e.g. "
+                    f"--metric-crs {better} or metric_crs = \"{better}\" in the config.",
+                    CRSWarning, stacklevel=stacklevel)
+                note += f" (lengths {length:+.1%}, areas {area:+.1%} off at the data)"
+        return MetricChoice(value, "given", extent, note)
+    if extent is None:
+        note = f"{METRIC_CRS} ({CRS.from_user_input(METRIC_CRS).name}), the default: no geometry to choose a zone from"
+        return MetricChoice(METRIC_CRS, "default", None, note)
+    west, south, east, north = extent
+    lon, lat = (west + east) / 2, (south + north) / 2
+    crs, cm, half = _zone(lon, lat)
+    name = CRS.from_user_input(crs).name
+    note = (f"{crs} ({name}), chosen automatically: the extent {_fmt_extent(extent)} lies in that zone")
+    if half > 1.5:
+        note = (f"{crs} ({name}), chosen automatically: the extent {_fmt_extent(extent)} is outside China, "
+                "so its WGS84 UTM zone is used")
+        logger.info("%s: %s", what, note)
+    reach = max(abs(west - cm), abs(east - cm))
+    if reach > half + ZONE_TOLERANCE_DEG:
+        note = note.replace("lies in that zone", "is wider than that zone")
+        if warn:
+            length, area = scale_errors(crs, extent)
+            zones = _touched(west, east, lat)
+            others = [z for z in zones if z != crs]
+            example = others[0] if others else crs
+            warnings.warn(
+                f"{what} spans {_fmt_extent(extent)}, which touches the zones "
+                + ", ".join(f"{z} ({_zone_label(z)})" for z in zones)
+                + f"; measured in {crs} ({_zone_label(crs)}, nearest its centre), lengths at its far edge are "
+                f"{length:+.2%} and areas {area:+.2%} off. Fix: choose the zone where the work lies with "
+                f"--metric-crs {example} (metric_crs = \"{example}\" in the config), or split the data by zone.",
+                CRSWarning, stacklevel=stacklevel)
+    return MetricChoice(crs, "auto", extent, note)
+
+
+def _touched(west: float, east: float, lat: float) -> list[str]:
+    """The zones a lon range reaches, west to east."""
+    zones = []
+    step = 0.25
+    for lon in [*np.arange(west, east, step), east]:
+        z = _zone(float(lon), lat)[0]
+        if z not in zones:
+            zones.append(z)
+    return zones
+
+
+def zone_crs(data: Any, *, warn: bool = True) -> str:
+    """The metric CRS of layers (any CRS) or lon/lat bounds: :func:`choose_metric_crs` ``(data).crs``.
+
+    Parameters
+    ----------
+    data : GeoDataFrame, mapping of str to GeoDataFrame, or tuple of 4 floats
+        The layers or their lon/lat bounds ``(west, south, east, north)``.
+    warn : bool
+        Warn (:class:`~zy_geo.errors.CRSWarning`) when the data are too wide for one zone.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> shanghai = gpd.GeoDataFrame(geometry=[box(121.46, 31.22, 121.48, 31.23)], crs="EPSG:4326")
+    >>> zone_crs({"compounds": shanghai}), zone_crs((87.55, 43.78, 87.65, 43.85))
+    ('EPSG:4549', 'EPSG:4538')
+    """
+    return choose_metric_crs(data, what="the data", warn=warn, stacklevel=3).crs

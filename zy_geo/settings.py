@@ -14,8 +14,8 @@ Examples
 >>> s = load_settings()
 >>> s.subsidy_cap_yuan
 50000.0
->>> s.metric_crs
-'EPSG:4544'
+>>> s.metric_crs  # the CGCS2000 3-degree zone of each city's extent (EPSG:4544 in Ziyang)
+'auto'
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ real administrative boundaries shipped in ``data/boundaries/``. Private helpers:
 """
 
 from .boundaries import boundaries_dir, load_boundary
-from .read import points_from_table, read_city, read_layer, read_table
+from .read import crs_record, points_from_table, read_city, read_layer, read_table
 
-__all__ = ["boundaries_dir", "load_boundary", "points_from_table", "read_city", "read_layer", "read_table"]
+__all__ = ["boundaries_dir", "crs_record", "load_boundary", "points_from_table", "read_city", "read_layer",
+           "read_table"]

@@ -10,7 +10,9 @@ fix it:
 - data picked on Amap/Baidu (``frame="gcj02"``/``"bd09"``) are converted to WGS84 on read;
 - invalid polygons are repaired with a warning naming the feature; features without geometry
   are listed, never dropped silently;
-- :func:`read_city` checks each city layer against its contract (:mod:`zy_geo.contracts`).
+- :func:`read_city` checks each city layer against its contract (:mod:`zy_geo.contracts`) and puts
+  every layer in one metric CRS: the CGCS2000 3-degree zone of the whole city's extent (EPSG:4544 in
+  Ziyang, EPSG:4549 in Shanghai), or the one given as ``metric_crs=``.
 
 The survey ledger has its own reader (:mod:`zy_geo.ledger.read`).
 
@@ -36,7 +38,7 @@ import io as _io
 import logging
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,7 @@ from pyproj import CRS
 
 from .._gdal import gdal_reading
 from ..contracts import CITY_CONTRACTS, Bounds, raise_or_warn
-from ..crs import FRAMES, from_frame, normalize_frame, to_metric
+from ..crs import FRAMES, MetricChoice, choose_metric_crs, from_frame, normalize_frame, to_metric
 from ..errors import CRSError, CRSWarning, DataRepairWarning, InputError, ProblemReport
 from ..schema import CITY_LAYERS
 from ._checks import coordinate_problem, fits
@@ -60,6 +62,9 @@ logger = logging.getLogger(__name__)
 
 #: ``attrs`` key recording the display frame a layer was converted from on read.
 SOURCE_FRAME_ATTR = "zy_source_frame"
+#: ``attrs`` keys recording, on every layer :func:`read_city` returns, the metric CRS of the city, how it
+#: was chosen (``"auto"``, ``"given"``, ``"default"``) and a sentence saying why.
+METRIC_CRS_ATTR, METRIC_HOW_ATTR, METRIC_NOTE_ATTR = "zy_metric_crs", "zy_metric_crs_how", "zy_metric_crs_note"
 _SHAPEFILE = "ESRI Shapefile"
 
 
@@ -177,8 +182,9 @@ def _declare_crs(gdf: gpd.GeoDataFrame, crs: Any, frame: str | None, where: str)
     if gdf.crs is None:
         if crs is None and frame is None:
             msg = (f"{where} has no coordinate reference system (no .prj, or an undefined SRS). Declare it: "
-                   "read_layer(..., crs='EPSG:4544') for CGCS2000 metres (3-degree Gauss-Kruger CM 105E), "
-                   "crs='EPSG:4326' for lon/lat degrees; or fix the .prj / in QGIS Layer → Set CRS and export.")
+                   "read_layer(..., crs='EPSG:4544') for CGCS2000 metres (3-degree Gauss-Kruger CM 105E; the zone "
+                   "of your city's longitude, EPSG:4534–4554, elsewhere), crs='EPSG:4326' for lon/lat degrees; or "
+                   "fix the .prj / in QGIS Layer → Set CRS and export.")
             raise CRSError(msg)
         return gdf.set_crs(crs if crs is not None else "EPSG:4326")
     if crs is None:
@@ -492,14 +498,43 @@ def points_from_table(
     return gdf
 
 
+def _checked_frames(frames: Mapping[str, str] | None, layers: Sequence[str], path: Path) -> dict[str, str]:
+    """``frames`` with canonical frame names, or an InputError naming the layers present and the frames known."""
+    if not frames:
+        return {}
+    unknown = [str(n) for n in frames if n not in layers]
+    if unknown:
+        msg = (f"`{path.name}` has no layer {', '.join(repr(n) for n in unknown)} to convert from a display frame "
+               f"(frames= / --frame); its layers are {', '.join(repr(n) for n in layers)}. Fix: name one of "
+               f"those, e.g. --frame {layers[0]}=gcj02.")
+        raise InputError(msg)
+    out = {}
+    for name, frame in frames.items():
+        canon = normalize_frame(str(frame))
+        if canon not in FRAMES:
+            msg = (f"the frame {frame!r} given for layer {name!r} is not one zy_geo converts: use 'gcj02' "
+                   f"(picked on Amap/Gaode or Tencent) or 'bd09' (Baidu), e.g. --frame {name}=gcj02; layers in "
+                   "WGS84 or CGCS2000 need no frame.")
+            raise InputError(msg)
+        out[str(name)] = canon
+    return out
+
+
 def read_city(path: str | Path, *, report: ProblemReport | None = None, required: Sequence[str] = (),
-              bounds: Bounds | None = None) -> dict[str, gpd.GeoDataFrame]:
-    r"""Every spatial layer of a city GeoPackage, each converted to EPSG:4544 and checked against its contract.
+              bounds: Bounds | None = None, metric_crs: str | None = None,
+              frames: Mapping[str, str] | None = None) -> dict[str, gpd.GeoDataFrame]:
+    r"""Every spatial layer of a city GeoPackage, all in one metric CRS, each checked against its contract.
 
     This is the door through which city data enters: each layer of :data:`zy_geo.schema.CITY_LAYERS`
     is checked against :data:`zy_geo.contracts.CITY_CONTRACTS` (geometry type, required columns,
     unique filled ids, numbers within ``bounds``, personal data masked) and normalised (the streets'
     ``code`` becomes ``street_code``), so the analysis trusts what it gets.
+
+    All layers go into one metric CRS: by default the CGCS2000 3-degree Gauss-Krüger zone of the
+    whole city's extent (:func:`zy_geo.crs.choose_metric_crs`: EPSG:4544 in Ziyang, EPSG:4549 in
+    Shanghai; WGS84 UTM outside China), so lengths and areas are true to < 0.1 % at any longitude.
+    Every layer records it in ``attrs``: ``"zy_metric_crs"`` (the CRS), ``"zy_metric_crs_how"``
+    (``"auto"``, ``"given"`` or ``"default"``) and ``"zy_metric_crs_note"`` (why, for the outputs).
 
     Parameters
     ----------
@@ -512,6 +547,14 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
         Layers the caller cannot do without; a missing one is an error naming the layers present.
     bounds : Bounds, optional
         Plausible ranges of households, floors, built year … (default :class:`zy_geo.contracts.Bounds`).
+    metric_crs : str, optional
+        ``"auto"`` or None: the zone of the city's extent (a :class:`~zy_geo.errors.CRSWarning` when the
+        city is too wide for one zone). Else a projected CRS in metres (``"EPSG:4549"``) used as given
+        (a warning when it measures the city more than 0.1 % off).
+    frames : mapping of str to str, optional
+        Layer name → ``"gcj02"`` / ``"bd09"`` for layers picked on Amap/Gaode, Tencent or Baidu and saved
+        as lon/lat: converted to WGS84 on read (:func:`read_layer` ``frame=``), recorded in the layer's
+        ``attrs["zy_source_frame"]`` and as an ``info`` in ``report``.
 
     Returns
     -------
@@ -524,7 +567,8 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
     InputError
         A layer breaks its contract: every problem of every layer is listed, each with the file,
         layer, feature (FID), column and fix, and ``.report`` carries the whole report. Also when
-        the file cannot be opened or a ``required`` layer is missing.
+        the file cannot be opened, a ``required`` layer is missing, ``frames`` names a layer the file
+        does not have or a frame zy_geo does not know, or ``metric_crs`` is not a projected CRS in metres.
 
     Examples
     --------
@@ -536,6 +580,8 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
     >>> streets = read_city(p)["streets"]
     >>> streets.columns.tolist(), float(streets.area.iloc[0])
     (['street_code', 'street', 'geometry'], 10000.0)
+    >>> streets.attrs["zy_metric_crs"], streets.attrs["zy_metric_crs_how"]  # Ziyang: the zone of CM 105E
+    ('EPSG:4544', 'auto')
     >>> gpd.GeoDataFrame({"compound_id": ["a", None], "households": [-500, 60]},
     ...                  geometry=[box(462000, 3334000, 462050, 3334050)] * 2,
     ...                  crs="EPSG:4544").to_file(p, layer="compounds")
@@ -567,13 +613,21 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
                f"it has {', '.join(repr(n) for n in order)}. Add the layer (names as in zy_geo.schema.CITY_LAYERS) "
                "or rename yours.")
         raise InputError(msg)
+    frames = _checked_frames(frames, order, path)
+    raw = {name: _read_layer(path, name, frame=frames.get(name), report=report) for name in order}
+    choice = choose_metric_crs({name: gdf for name, (gdf, _) in raw.items()}, metric_crs, what=f"`{path.name}`",
+                               stacklevel=3)
+    logger.info("`%s`: measuring in %s", path.name, choice.note)
+    if report is not None:
+        report.add("info", f"measured in {choice.note}", source=path.name, code="metric_crs")
     checked = ProblemReport()
     layers = {}
     for name in order:
-        gdf, fids = _read_layer(path, name, report=report)
-        gdf = to_metric(gdf)
+        gdf, fids = raw.pop(name)
+        gdf = to_metric(gdf, crs=choice.crs)
         if name in CITY_CONTRACTS:
             gdf = CITY_CONTRACTS[name].check(gdf, source=path.name, bounds=bounds, report=checked, fids=fids)
+        _record(gdf, choice, frames.get(name))
         layers[name] = gdf
         if name in required and gdf.empty:
             checked.add("error", f"the `{name}` layer has no features, and this step needs them", source=path.name,
@@ -583,3 +637,55 @@ def read_city(path: str | Path, *, report: ProblemReport | None = None, required
         report.extend(checked)
     raise_or_warn(checked, f"`{path.name}`", warn=report is None, carry=report)
     return layers
+
+
+def _record(gdf: gpd.GeoDataFrame, choice: MetricChoice, frame: str | None) -> None:
+    gdf.attrs[METRIC_CRS_ATTR] = choice.crs
+    gdf.attrs[METRIC_HOW_ATTR] = choice.how
+    gdf.attrs[METRIC_NOTE_ATTR] = choice.note
+    if frame is not None:
+        gdf.attrs[SOURCE_FRAME_ATTR] = frame
+
+
+def crs_record(layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None) -> dict[str, str]:
+    """What the outputs say about the frames of a city read by :func:`read_city`.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        As :func:`read_city` returned them (their ``attrs`` carry the record).
+    source : str, optional
+        Where a given metric CRS came from (``"--metric-crs"``, ``"config `run.toml`"``); default "given".
+
+    Returns
+    -------
+    dict of str to str
+        ``metric_crs`` (``"EPSG:4549"``), ``metric_crs_name``, ``metric_crs_how`` (``"auto"``, ``"default"``
+        or ``source``), ``metric_crs_note`` (why) and ``frames`` (each layer converted from GCJ-02/BD-09 on
+        read, ``"none"`` when none was).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, tempfile, pathlib
+    >>> from shapely.geometry import box
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "city.gpkg"
+    >>> gpd.GeoDataFrame({"compound_id": ["a"]}, geometry=[box(121.47, 31.22, 121.475, 31.225)],
+    ...                  crs="EPSG:4326").to_file(p, layer="compounds")
+    >>> r = crs_record(read_city(p, frames={"compounds": "gcj02"}))
+    >>> r["metric_crs"], r["metric_crs_how"], r["frames"]
+    ('EPSG:4549', 'auto', 'compounds: gcj02 → WGS84 (EPSG:4326) on read')
+    """
+    first = next((g for g in layers.values() if METRIC_CRS_ATTR in g.attrs), None)
+    if first is None:  # layers built by hand: their own CRS
+        crs = next((g.crs for g in layers.values() if g.crs is not None), None)
+        code = crs.to_string() if crs is not None else "unknown"
+        how, note = "given", f"{code}, the layers' own CRS"
+    else:
+        code, how, note = first.attrs[METRIC_CRS_ATTR], first.attrs[METRIC_HOW_ATTR], first.attrs[METRIC_NOTE_ATTR]
+    if how == "given" and source:
+        how, note = source, f"{note} by {source}"
+    name = CRS.from_user_input(code).name if code != "unknown" else "unknown"
+    converted = [f"{n}: {g.attrs[SOURCE_FRAME_ATTR]} → WGS84 (EPSG:4326) on read" for n, g in layers.items()
+                 if g.attrs.get(SOURCE_FRAME_ATTR)]
+    return {"metric_crs": code, "metric_crs_name": name, "metric_crs_how": how, "metric_crs_note": note,
+            "frames": "; ".join(converted) or "none"}
