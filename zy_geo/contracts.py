@@ -579,6 +579,7 @@ _ROADS = Contract("roads", "line", (
                fix="use arterial/secondary/local/path (主干路/次干路/支路/内部道路); others are never crossed"),
     ColumnSpec("name", "text", "名称"),
     ColumnSpec("bridge", "boolean", "桥梁", severity="warning"),
+    ColumnSpec("tunnel", "boolean", "隧道", severity="warning"),
 ), "deciding which roads an area may span")
 
 
@@ -594,7 +595,8 @@ CITY_CONTRACTS: dict[str, Contract] = {
     "streets": _STREETS,
     "tuoxi": _plain_layer("tuoxi", "polygon", "deciding who pays (Tuoxi: city and district 50/50)"),
     "rivers": _plain_layer("rivers", "polygon", "barriers and the water no area covers"),
-    "rail": _plain_layer("rail", "line", "barriers", ColumnSpec("bridge", "boolean", "桥梁", severity="warning")),
+    "rail": _plain_layer("rail", "line", "barriers", ColumnSpec("bridge", "boolean", "桥梁", severity="warning"),
+                         ColumnSpec("tunnel", "boolean", "隧道", severity="warning")),
     "roads": _ROADS,
     "compounds": _COMPOUNDS,
     "buildings": _BUILDINGS,

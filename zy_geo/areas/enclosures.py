@@ -59,6 +59,17 @@ def _check_crs(name: str, gdf: gpd.GeoDataFrame | None, crs) -> None:
         raise InputError(msg)
 
 
+def _on_ground(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Lines that cut the ground: without those on a bridge or in a tunnel (``bridge``/``tunnel`` True)."""
+    if gdf is None or not len(gdf):
+        return gdf
+    up = np.zeros(len(gdf), dtype=bool)
+    for col in ("bridge", "tunnel"):
+        if col in gdf.columns:
+            up |= gdf[col].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return gdf[~up] if up.any() else gdf
+
+
 def barrier_lines(
     *,
     rivers: gpd.GeoDataFrame | None = None,
@@ -73,7 +84,8 @@ def barrier_lines(
     rivers, rail : GeoDataFrame, optional
         Water polygons (their outlines count) and railway lines.
     roads : GeoDataFrame, optional
-        Road lines with a ``road_class`` column (see :data:`zy_geo.schema.ROAD_CLASSES`).
+        Road lines with a ``road_class`` column (see :data:`zy_geo.schema.ROAD_CLASSES`). Roads and
+        railways with ``bridge`` or ``tunnel`` True do not cut the ground under them: they are no barrier.
     crossable : iterable of str
         Road classes an area may span (each crossing costs a gate). Arterials are never
         crossable.
@@ -90,7 +102,7 @@ def barrier_lines(
         raise InputError(msg)
     parts: list[shapely.Geometry] = []
     kinds: list[str] = []
-    for kind, gdf in (("river", rivers), ("rail", rail)):
+    for kind, gdf in (("river", rivers), ("rail", _on_ground(rail))):
         lines = _lines_of(gdf)
         parts += lines
         kinds += [kind] * len(lines)
@@ -98,7 +110,7 @@ def barrier_lines(
         if "road_class" not in roads.columns:
             msg = "the roads layer has no `road_class` column; add one with values arterial/secondary/local/path."
             raise InputError(msg)
-        hard = roads[~roads["road_class"].isin(crossable)]
+        hard = _on_ground(roads[~roads["road_class"].isin(crossable)])
         lines = _lines_of(hard)
         parts += lines
         kinds += ("road:" + hard["road_class"].astype(str)).tolist()  # vectorised: 10⁵ roads at scale 100

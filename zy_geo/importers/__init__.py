@@ -6,10 +6,10 @@ layer is a profile (:func:`load_profile`, TOML); households nobody counted are e
 marked (:func:`estimate_households`).
 """
 
-from .city import EXTRA_LAYERS, ImportedCity, build_city, import_osm, zone_crs
+from .city import EXTRA_LAYERS, ImportedCity, build_city, import_osm
 from .households import METHODS, estimate_households
 from .osm import OsmFeatures, read_osm
 from .profile import Profile, load_profile
 
 __all__ = ["EXTRA_LAYERS", "METHODS", "ImportedCity", "OsmFeatures", "Profile", "build_city", "estimate_households",
-           "import_osm", "load_profile", "read_osm", "zone_crs"]
+           "import_osm", "load_profile", "read_osm"]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,8 @@ import pandas as pd
 import shapely
 
 from ..config import Config, HouseholdEstimate
-from ..errors import CRSWarning, InputError, ProblemReport
+from ..crs import choose_metric_crs
+from ..errors import InputError, ProblemReport
 from ..schema import CITY_LAYERS, load_jurisdictions
 from .households import estimate_households, parse_number
 from .osm import OsmFeatures, read_osm
@@ -51,26 +51,6 @@ EXTRA_LAYERS: dict[str, str] = {
 }
 #: Street name and code used when a source has no street boundaries.
 WHOLE_EXTENT = ("全域（未分街道）", "000000000")
-
-
-def zone_crs(lon: float) -> str:
-    """The CGCS2000 3-degree Gauss-Krüger zone (EPSG:4534–4554) of a longitude in China; UTM elsewhere.
-
-    Examples
-    --------
-    >>> zone_crs(104.6), zone_crs(121.5), zone_crs(87.6), zone_crs(-122.3)
-    ('EPSG:4544', 'EPSG:4549', 'EPSG:4538', 'EPSG:32610')
-    """
-    try:
-        from ..crs import metric_crs_for  # type: ignore[attr-defined]
-    except ImportError:
-        metric_crs_for = None
-    if metric_crs_for is not None:
-        return str(metric_crs_for(lon))
-    cm = 3 * round(lon / 3)
-    if 75 <= cm <= 135:
-        return f"EPSG:{4534 + (cm - 75) // 3}"
-    return f"EPSG:{32600 + int((lon + 180) // 6) + 1}"
 
 
 @dataclass
@@ -159,7 +139,7 @@ def _metric(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
 def _polygons(geoms: np.ndarray) -> np.ndarray:
     """Valid polygonal geometry (make_valid, polygonal parts only); None where nothing is left."""
     fixed = shapely.make_valid(geoms)
-    out = []
+    out: list[shapely.Geometry | None] = []
     for g in fixed:
         if g is None or g.is_empty:
             out.append(None)
@@ -434,14 +414,9 @@ def build_city(features: OsmFeatures, *, profile: Profile | None = None, streets
     if not len(both):
         msg = f"`{src}` holds nothing the profile ({profile.source}) turns into a city layer."
         raise InputError(msg)
-    x0, _, x1, _ = both.total_bounds
-    crs = metric_crs or zone_crs((x0 + x1) / 2)
-    if metric_crs is None and crs.startswith("EPSG:45"):
-        cm = 75 + 3 * (int(crs.split(":")[1]) - 4534)
-        if x0 < cm - 2.0 or x1 > cm + 2.0:
-            warnings.warn(f"`{src}` spans longitudes {x0:.2f}–{x1:.2f}, wider than the 3-degree zone of {cm}° E "
-                          f"({crs}); lengths near its edges are off by more than 0.1 %. Import each part separately, "
-                          "or choose the zone with --metric-crs.", CRSWarning, stacklevel=2)
+    choice = choose_metric_crs(tuple(float(v) for v in both.total_bounds), metric_crs, what=f"`{src}`",
+                               stacklevel=3)
+    crs = choice.crs
     areas, lines = features.areas, features.lines
     comp, landuse = _compounds(areas, profile, crs, src, problems)
     housing, other = _buildings(areas, profile, crs, comp, landuse)
@@ -470,6 +445,8 @@ def build_city(features: OsmFeatures, *, profile: Profile | None = None, streets
         comp = _place(comp, st, src, problems)
     comp, housing = estimate_households(comp, housing, params)
     comp["mode"] = pd.Series([None] * len(comp), dtype=object)  # unknown until surveyed: a candidate for an area
+    if housing is None:
+        housing = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     comp["buildings"] = comp["compound_id"].map(housing.groupby("compound_id").size()).fillna(0).astype(int) \
         if len(housing) else 0
     layers["streets"] = st
@@ -486,7 +463,7 @@ def build_city(features: OsmFeatures, *, profile: Profile | None = None, streets
     today = _dt.date.today().isoformat()
     metadata = {"source": src, "source_sha256": features.source.get("sha256", ""), "imported": today,
                 "licence": str(profile.get("profile", "licence", "")), "profile": profile.source,
-                "metric_crs": crs, "real_data": "yes", "households": "estimated where not given (see "
+                "metric_crs": crs, "metric_crs_note": choice.note, "real_data": "yes", "households": "estimated where not given (see "
                 "households_method); a ledger figure replaces an estimate"}
     counts = {k: int(v) for k, v in features.counts.items()}
     return ImportedCity(layers, problems, metadata, crs, counts)
@@ -536,4 +513,4 @@ def import_osm(path: str | Path, *, profile: str | Path | Profile | None = None,
                       metric_crs=metric_crs)
 
 
-__all__ = ["EXTRA_LAYERS", "ImportedCity", "build_city", "import_osm", "zone_crs"]
+__all__ = ["EXTRA_LAYERS", "ImportedCity", "build_city", "import_osm"]

@@ -46,6 +46,8 @@ from .profile import Profile
 #: File names pyosmium reads, by how they end.
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml", ".xml")
 _AREA_COLUMNS = ["osm_type", "osm_id", "tags", "geometry"]
+#: One feature read: OSM type, id, tags, WKB (hex).
+_Row = tuple[str, int, dict[str, str], str]
 
 
 @dataclass
@@ -158,8 +160,8 @@ def read_osm(path: str | Path, profile: Profile, *, bbox: Sequence[float] | str 
     _check_file(path)
     box = _parse_bbox(bbox)
     wkb = osmium.geom.WKBFactory()
-    areas: list[tuple[str, int, dict[str, str], bytes]] = []
-    lines: list[tuple[str, int, dict[str, str], bytes]] = []
+    areas: list[_Row] = []
+    lines: list[_Row] = []
     broken = ProblemReport()
     counts = {"nodes": 0, "ways": 0, "relations": 0}
     wanted_relations: dict[int, dict[str, str]] = {}
@@ -170,30 +172,18 @@ def read_osm(path: str | Path, profile: Profile, *, bbox: Sequence[float] | str 
     try:
         for obj in osmium.FileProcessor(str(path)).with_locations().with_areas():
             bar.update()
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 counts["nodes"] += 1
-                continue
-            tags = dict(obj.tags)
-            if obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 counts["ways"] += 1
-                if not tags:
-                    continue
-                if obj.is_closed() and profile.wants_area(tags):
-                    wanted_ways[obj.id] = tags
-                if profile.wants_line(tags):
-                    try:
-                        lines.append(("w", obj.id, tags, wkb.create_linestring(obj)))
-                    except (osmium.InvalidLocationError, RuntimeError) as exc:
-                        broken.add("warning", f"way {obj.id} ({profile.name(tags) or 'no name'}) has no line: {exc}",
-                                   source=path.name, row=obj.id, code="broken_line",
-                                   fix="the extract lacks some of its nodes; download a larger extract")
-                elif not obj.is_closed() and profile.wants_area(tags) and not tags.get("building"):
-                    wanted_ways[obj.id] = tags
-            elif obj.is_relation():
+                _way(obj, profile, wkb, lines, wanted_ways, broken, path.name)
+            elif isinstance(obj, osmium.osm.Relation):
                 counts["relations"] += 1
+                tags = dict(obj.tags)
                 if tags.get("type") in ("multipolygon", "boundary") and profile.wants_area(tags):
                     wanted_relations[obj.id] = tags
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
+                tags = dict(obj.tags)
                 if not profile.wants_area(tags):
                     continue
                 kind = "w" if obj.from_way() else "r"
@@ -234,7 +224,27 @@ def read_osm(path: str | Path, profile: Profile, *, bbox: Sequence[float] | str 
                        {"file": path.name, "sha256": _sha256(path), "bytes": path.stat().st_size})
 
 
-def _frame(rows: list[tuple[str, int, dict[str, str], bytes]]) -> gpd.GeoDataFrame:
+def _way(obj: Any, profile: Profile, wkb: Any, lines: list[_Row], wanted: dict[int, dict[str, str]],
+         broken: ProblemReport, source: str) -> None:
+    """Keep a way's line (roads, rail, rivers) and note closed ways that should become areas."""
+    import osmium
+
+    tags = dict(obj.tags)
+    if not tags:
+        return
+    if profile.wants_line(tags):
+        try:
+            lines.append(("w", obj.id, tags, wkb.create_linestring(obj)))
+        except (osmium.InvalidLocationError, RuntimeError) as exc:
+            broken.add("warning", f"way {obj.id} ({profile.name(tags) or 'no name'}) has no line: {exc}",
+                       source=source, row=obj.id, code="broken_line",
+                       fix="the extract lacks some of its nodes; download a larger extract")
+    closed = obj.is_closed()
+    if (closed and profile.wants_area(tags)) or (not closed and profile.compound(tags)):
+        wanted[obj.id] = tags  # an unclosed compound outline is listed as broken
+
+
+def _frame(rows: list[_Row]) -> gpd.GeoDataFrame:
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in _AREA_COLUMNS[:-1]}, geometry=gpd.GeoSeries([], crs="EPSG:4326"),
                                 crs="EPSG:4326")

@@ -196,9 +196,9 @@ def _check(raw: dict[str, Any], where: str) -> list[str]:
                 continue
             elif not isinstance(value, want):
                 problems.append(f"[{section}] {key} must be a {want.__name__}, found {value!r}")
-            elif want is list and section not in ("streets",) and not all(isinstance(v, str) for v in value):
+            elif isinstance(value, list) and section != "streets" and not all(isinstance(v, str) for v in value):
                 problems.append(f"[{section}] {key} must be a list of text, found {value!r}")
-            elif key in _RULE_KEYS:
+            elif key in _RULE_KEYS and isinstance(value, list):
                 for text in value:
                     try:
                         Rule.parse(text, where=f"[{section}] {key}")

@@ -382,13 +382,25 @@ def _merge(joined: gpd.GeoDataFrame, ledger: pd.DataFrame, ci: np.ndarray, li: n
             base, incoming = joined[col].astype(object), incoming.astype(object)
         take = incoming.notna()
         if prefer != "ledger":
-            take &= base.loc[incoming.index].isna()
+            take &= base.loc[incoming.index].isna() | _estimated(joined, col).loc[incoming.index]
         base.loc[incoming.index[take.to_numpy()]] = incoming[take]
         joined[col] = base
+        if col == "households" and "households_estimated" in joined.columns:
+            counted = incoming.index[take.to_numpy()]  # a ledger figure always replaces an estimate
+            joined.loc[counted, "households_estimated"] = False
+            if "households_method" in joined.columns:
+                joined.loc[counted, "households_method"] = "ledger"
         if col == "mode" and "managed" in joined.columns:
             mode = joined["mode"].astype("string")
             managed = joined["managed"].astype("boolean")
             joined["managed"] = managed.mask(mode.notna(), mode != "none")
+
+
+def _estimated(joined: pd.DataFrame, col: str) -> pd.Series:
+    """Rows whose ``col`` is an estimate (only ``households`` has estimates: ``households_estimated``)."""
+    if col != "households" or "households_estimated" not in joined.columns:
+        return pd.Series(False, index=joined.index)
+    return joined["households_estimated"].astype("boolean").fillna(False).astype(bool)
 
 
 def _check_unmatched_share(m: _Matcher, max_share: float) -> None:
