@@ -58,3 +58,22 @@ def test_bad_input_named():
     ok = _items(("雁江区", "莲花街道", 1.0, box(0, 0, 50, 50)))
     with pytest.raises(InputError, match="metric"):
         funding_split(ok.to_crs(4326), tuoxi=TUOXI)
+
+
+def test_a_city_without_a_cofunded_area_has_every_body_pay_its_own():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from zy_geo.config import Settings
+    from zy_geo.plans.funding import funding_split
+
+    items = gpd.GeoDataFrame({"body": ["崇川区", "雁江区"], "cost_yuan": [80000.0, 30000.0]},
+                             geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)], crs="EPSG:4549")
+    f = funding_split(items, tuoxi=None)
+    assert f["rule"].tolist() == ["body", "body"]
+    assert f["body_yuan"].tolist() == [50000.0, 30000.0] and f["city_yuan"].sum() == 0
+    area = gpd.GeoDataFrame(geometry=[box(-5, -5, 40, 40)], crs="EPSG:4549")
+    any_body = funding_split(items, tuoxi=area, settings=Settings(cofund_body="", tuoxi_city_share=0.3))
+    assert any_body["city_yuan"].tolist() == [15000.0, 9000.0]
+    only = funding_split(items, tuoxi=area, settings=Settings(cofund_body="崇川区"))
+    assert only["rule"].tolist() == ["tuoxi_50_50", "body"]

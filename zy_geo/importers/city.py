@@ -463,8 +463,8 @@ def build_city(features: OsmFeatures, *, profile: Profile | None = None, streets
     today = _dt.date.today().isoformat()
     metadata = {"source": src, "source_sha256": features.source.get("sha256", ""), "imported": today,
                 "licence": str(profile.get("profile", "licence", "")), "profile": profile.source,
-                "metric_crs": crs, "metric_crs_note": choice.note, "real_data": "yes", "households": "estimated where not given (see "
-                "households_method); a ledger figure replaces an estimate"}
+                "metric_crs": crs, "metric_crs_note": choice.note, "real_data": "yes",
+                "households": "estimated where not given (see households_method); a ledger figure replaces an estimate"}
     counts = {k: int(v) for k, v in features.counts.items()}
     return ImportedCity(layers, problems, metadata, crs, counts)
 

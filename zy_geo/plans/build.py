@@ -239,7 +239,7 @@ def build_plans(
     proposals: ProposalResult,
     compounds: gpd.GeoDataFrame,
     *,
-    tuoxi: gpd.GeoDataFrame,
+    tuoxi: gpd.GeoDataFrame | None,
     buildings: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
@@ -255,8 +255,8 @@ def build_plans(
         Output of :func:`zy_geo.areas.propose.propose_areas` on ``compounds``.
     compounds : GeoDataFrame
         The compounds (joined with the ledger), for names and six-haves.
-    tuoxi : GeoDataFrame
-        The Tuoxi central urban area (funding rule).
+    tuoxi : GeoDataFrame or None
+        The co-funded area (Ziyang: Tuoxi; funding rule); None: each body pays all.
     buildings, roads : GeoDataFrame, optional
         For façades, gates and free land, and drawn in each plan's figure.
     rivers : GeoDataFrame, optional
@@ -357,7 +357,7 @@ _EXTENSION_COLUMNS = ["plan_id", "kind", "name", "body", "street", "street_code"
                       "households", "new_fence_m", "facility_cost_yuan", "deadline", "mode_zh"]
 
 
-def _extensions(absorbed: gpd.GeoDataFrame, comp: pd.DataFrame, *, tuoxi: gpd.GeoDataFrame,
+def _extensions(absorbed: gpd.GeoDataFrame, comp: pd.DataFrame, *, tuoxi: gpd.GeoDataFrame | None,
                 settings: Settings) -> gpd.GeoDataFrame:
     """One funding row per managed compound that absorbs neighbours (扩围): the new fence it needs.
 

@@ -34,7 +34,7 @@ from ..crs import assert_metric
 from ..errors import InputError
 from ..labels import PAYER_ZH
 
-#: The responsible body whose Tuoxi area is co-funded by the city (notice §五(二)).
+#: The responsible body whose Tuoxi area is co-funded by the city (notice §五(二)); ``Settings.cofund_body``.
 TUOXI_BODY = "雁江区"
 
 
@@ -57,7 +57,7 @@ def tuoxi_share(items: gpd.GeoDataFrame, tuoxi: gpd.GeoDataFrame) -> pd.Series:
 def funding_split(
     items: gpd.GeoDataFrame,
     *,
-    tuoxi: gpd.GeoDataFrame,
+    tuoxi: gpd.GeoDataFrame | None,
     settings: Settings | None = None,
     cost_column: str = "cost_yuan",
     straddle_tolerance: float = 0.01,
@@ -68,10 +68,11 @@ def funding_split(
     ----------
     items : GeoDataFrame
         Compounds or proposed areas (metric CRS) with ``body`` and the eligible facility cost.
-    tuoxi : GeoDataFrame
-        The Tuoxi central urban area (layer ``tuoxi`` of a city GeoPackage).
+    tuoxi : GeoDataFrame or None
+        The co-funded area (Ziyang: the Tuoxi central urban area, layer ``tuoxi`` of a city
+        GeoPackage; ``Settings.cofund_layer``). None (a city without one): the body pays everything.
     settings : Settings, optional
-        Cap and city share (defaults from the notice).
+        Cap, city share and the co-funded body (``cofund_body``; defaults from the notice).
     cost_column : str
         Column holding the eligible cost in yuan.
     straddle_tolerance : float
@@ -93,8 +94,11 @@ def funding_split(
         bad = list(items.index[cost.isna() | (cost < 0)][:5])
         msg = f"{cost_column} must be a cost ≥ 0 yuan; rows {bad} are not."
         raise InputError(msg)
-    share = tuoxi_share(items, tuoxi)
-    in_tuoxi = (share >= 0.5) & items["body"].eq(TUOXI_BODY)
+    if tuoxi is None or not len(tuoxi):
+        share = pd.Series(0.0, index=items.index, name="tuoxi_share")
+    else:
+        share = tuoxi_share(items, tuoxi)
+    in_tuoxi = (share >= 0.5) & (items["body"].eq(settings.cofund_body) if settings.cofund_body else True)
     subsidy = np.minimum(cost, settings.subsidy_cap_yuan)
     city = np.where(in_tuoxi, subsidy * settings.tuoxi_city_share, 0.0)
     return pd.DataFrame({
