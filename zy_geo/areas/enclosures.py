@@ -59,9 +59,9 @@ def _check_crs(name: str, gdf: gpd.GeoDataFrame | None, crs) -> None:
         raise InputError(msg)
 
 
-def _on_ground(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+def _on_ground(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Lines that cut the ground: without those on a bridge or in a tunnel (``bridge``/``tunnel`` True)."""
-    if gdf is None or not len(gdf):
+    if not len(gdf):
         return gdf
     up = np.zeros(len(gdf), dtype=bool)
     for col in ("bridge", "tunnel"):
@@ -102,7 +102,7 @@ def barrier_lines(
         raise InputError(msg)
     parts: list[shapely.Geometry] = []
     kinds: list[str] = []
-    for kind, gdf in (("river", rivers), ("rail", _on_ground(rail))):
+    for kind, gdf in (("river", rivers), ("rail", None if rail is None else _on_ground(rail))):
         lines = _lines_of(gdf)
         parts += lines
         kinds += [kind] * len(lines)

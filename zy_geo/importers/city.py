@@ -51,6 +51,8 @@ EXTRA_LAYERS: dict[str, str] = {
 }
 #: Street name and code used when a source has no street boundaries.
 WHOLE_EXTENT = ("全域（未分街道）", "000000000")
+#: Responsible body when nothing names one (no --jurisdictions, no district boundary, no streets file).
+UNKNOWN_BODY = "未指定责任主体"
 
 
 @dataclass
@@ -95,6 +97,9 @@ class ImportedCity:
         if len(self.problems):
             lines.append(f"problems: {len(self.problems.errors)} errors, {len(self.problems.warnings)} warnings")
         return lines
+
+    def __repr__(self) -> str:
+        return f"ImportedCity({self.metadata.get('source', '?')}: " + "; ".join(self.summary_lines()) + ")"
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{len(v):,}</td></tr>" for k, v in self.layers.items())
@@ -178,34 +183,33 @@ def _compounds(areas: gpd.GeoDataFrame, profile: Profile, crs: str, src: str,
     landuse = gpd.GeoDataFrame({"landuse_id": _osm_ids(large), "name": large["tags"].map(profile.name)},
                                geometry=large.geometry.to_numpy(), crs=crs)
     sel = sel[ha <= limit]
+    original = sel.geometry.to_numpy()
     order = np.argsort(sel.geometry.area.to_numpy(), kind="stable")
-    taken: list[shapely.Geometry] = []
-    keep, geoms = [], []
+    tree = shapely.STRtree(original)
+    final: dict[int, shapely.Geometry] = {}  # position → geometry kept, smaller areas first
     for i in order:
         row = sel.iloc[i]
-        g = row.geometry
+        g = original[i]
         if g is None:
             continue
+        taken = [final[j] for j in tree.query(g, predicate="intersects") if j in final]
+        taken = [t for t in taken if shapely.area(shapely.intersection(g, t)) > 1.0]  # overlaps, not touches
         if taken:
-            tree = shapely.STRtree(taken)
-            hits = tree.query(g, predicate="intersects")
-            if len(hits):
-                g = shapely.difference(g, shapely.union_all([taken[h] for h in hits]))
-                g = _polygons(np.asarray([g], dtype=object))[0]
+            g = _polygons(np.asarray([shapely.difference(g, shapely.union_all(taken))], dtype=object))[0]
         label = f"{row.osm_type}{row.osm_id} ({profile.name(row.tags) or 'no name'})"
-        if g is None or g.area < max(50.0, 0.1 * row.geometry.area):
+        if g is None or g.area < max(50.0, 0.1 * original[i].area):
             problems.add("warning", f"residential area {label} "
                          "lies within smaller residential areas already taken; left out as their outline",
                          source=src, layer="compounds", row=int(row.osm_id), code="nested_compound",
                          fix="nothing to do if it is an outline of those compounds; else draw it without them")
             continue
-        if not g.equals(row.geometry):
+        if taken:
             problems.add("info", f"residential area {label} "
                          "overlapped smaller residential areas; the overlap was given to them", source=src,
                          layer="compounds", row=int(row.osm_id), code="overlap_removed")
-        taken.append(g)
-        keep.append(i)
-        geoms.append(g)
+        final[i] = g
+    keep = sorted(final)
+    geoms = [final[i] for i in keep]
     sel = sel.iloc[keep]
     comp = gpd.GeoDataFrame({"compound_id": ("OSM-" + _osm_ids(sel)).to_numpy(),
                              "name": sel["tags"].map(profile.name).to_numpy(),
@@ -429,7 +433,7 @@ def build_city(features: OsmFeatures, *, profile: Profile | None = None, streets
                      "the source: the whole extent is one street, 全域（未分街道）", source=src, layer="streets",
                      code="no_streets", fix="pass --streets FILE (a polygon layer with a `street` name column and "
                      "ideally `street_code`), or an extract that includes the admin_level 8/9 boundaries")
-        st = _whole_extent({"c": comp, "b": housing, "r": roads}, crs)
+        st = _whole_extent({"c": comp, "b": housing, "r": roads}, crs).assign(body=UNKNOWN_BODY)
     if jurisdictions is not None:
         st = _apply_jurisdictions(st, load_jurisdictions(jurisdictions), Path(jurisdictions).name, problems)
     if "body" not in st.columns:
