@@ -63,6 +63,55 @@ def _config_option(f):
                         help=_CONFIG_HELP)(f)
 
 
+def _checked_metric_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``auto`` or a projected CRS in metres (``EPSG:4549``), or a usage error saying what to write."""
+    if value is None:
+        return None
+    from .crs import check_metric_crs
+    from .errors import CRSError
+
+    try:
+        return check_metric_crs(value)
+    except CRSError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _checked_frames(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """``--frame LAYER=FRAME`` (repeatable) → layer → ``gcj02``/``bd09``, or a usage error with the fix."""
+    from .crs import FRAMES, normalize_frame
+
+    out: dict[str, str] = {}
+    for value in values:
+        layer, sep, frame = (v.strip() for v in value.partition("="))
+        if not sep or not layer or not frame:
+            msg = (f"{value!r} is not LAYER=FRAME; write the layer name, '=' and its frame, e.g. --frame "
+                   "compounds=gcj02 (one --frame per layer).")
+            raise click.BadParameter(msg, ctx, param)
+        canon = normalize_frame(frame)
+        if canon not in FRAMES:
+            msg = (f"{frame!r} in {value!r} is not a frame zy_geo converts: use gcj02 (picked on Amap/Gaode or "
+                   f"Tencent) or bd09 (Baidu), e.g. --frame {layer}=gcj02; layers in WGS84 or CGCS2000 need no "
+                   "--frame.")
+            raise click.BadParameter(msg, ctx, param)
+        if out.get(layer, canon) != canon:
+            msg = f"layer {layer!r} is given two frames ({out[layer]} and {canon}); give it one --frame."
+            raise click.BadParameter(msg, ctx, param)
+        out[layer] = canon
+    return out
+
+
+#: ``--metric-crs`` of every command that reads a city: overrides the config's metric_crs.
+_metric_crs = click.option(
+    "--metric-crs", metavar="EPSG:xxxx|auto", callback=_checked_metric_crs,
+    help="CRS in metres for every area and distance (overrides metric_crs in --config). Default auto: the "
+         "CGCS2000 3-degree zone of the city's extent (EPSG:4544 in Ziyang, EPSG:4549 in Shanghai).")
+#: ``--frame LAYER=FRAME`` of every command that reads a city: layers picked on Amap/Baidu.
+_frame = click.option(
+    "--frame", "frames", metavar="LAYER=gcj02|bd09", multiple=True, callback=_checked_frames,
+    help="A city layer picked on Amap/Gaode or Tencent (gcj02) or Baidu (bd09) and saved as lon/lat: converted "
+         "to WGS84 on read. Repeat for more layers, e.g. --frame compounds=gcj02.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zy-geo")
 def cli() -> None:
@@ -157,15 +206,19 @@ def _report_run(result) -> None:
               help="Go on when the ledger has errors (their rows left out); without it `run` stops with exit 1.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True)
+@_metric_crs
+@_frame
 @_force
 def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, config: Path | None,
-        online: bool, keep_going: bool, out_dir: Path, force: bool) -> None:
+        online: bool, keep_going: bool, out_dir: Path, metric_crs: str | None, frames: dict[str, str],
+        force: bool) -> None:
     """Ledger + city → checked ledger, reconciliation, proposals, coverage.xlsx, coverage_map.html."""
     from .pipeline import run as run_pipeline
 
     try:
         result = run_pipeline(city, ledger, out_dir=out_dir, coord_frame=coord_frame, as_of=as_of, config=config,
-                              offline=not online, keep_going=keep_going, force=force, progress=_progress())
+                              offline=not online, keep_going=keep_going, force=force, progress=_progress(),
+                              metric_crs=metric_crs, frames=frames)
     except ZyGeoError as exc:
         _fail(exc)
     _report_run(result)
@@ -180,9 +233,13 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, co
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="GeoPackage with layers areas, members, remainders (+ <stem>_summary.xlsx).")
+@_metric_crs
+@_frame
 @_force
-def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path, force: bool) -> None:
+def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path,
+            metric_crs: str | None, frames: dict[str, str], force: bool) -> None:
     """Propose management areas (合理划定管理区域) with fence, gates, cameras and cost."""
+    from .io.read import crs_summary
     from .pipeline import propose as run_propose
     from .write import single_file
 
@@ -190,7 +247,7 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
         single_file(out, suffixes=(".gpkg",), inputs=[p for p in (city, ledger, config) if p], force=force,
                     what="proposal")  # refuse a bad --out before the work
         result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, force=force,
-                             progress=_progress())
+                             progress=_progress(), metric_crs=metric_crs, frames=frames)
     except ZyGeoError as exc:
         _fail(exc)
     total = result.summary().iloc[-1]
@@ -200,6 +257,7 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
         f"({len(result.remainders)} units); new fence {total['new_fence_m']:,.0f} m; "
         f"cost {total['cost_yuan']:,.0f} yuan; {int(total['areas_over_cap'])} areas over the cap"
     )
+    _echo(crs_summary(result.crs_info()))
     _echo(f"areas: {out}\nsummary: {out.with_name(out.stem + '_summary.xlsx')}")
 
 
@@ -213,9 +271,11 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
               help="Deprecated old name of --config.")
 @click.option("--no-figures", is_flag=True, help="Leave the map figure out of each plan (faster).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@_metric_crs
+@_frame
 @_force
 def plan(city: Path, ledger: Path | None, proposals: Path | None, config: Path | None, prices: Path | None,
-         no_figures: bool, out_dir: Path, force: bool) -> None:
+         no_figures: bool, out_dir: Path, metric_crs: str | None, frames: dict[str, str], force: bool) -> None:
     """One plan per compound/area (一小区一方案, .docx), an index and the funding ledger."""
     from .pipeline import plan as run_plan
 
@@ -226,7 +286,8 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, config: Path |
         config = prices
     try:
         plans = run_plan(city, ledger, proposals=proposals, config=config, out_dir=out_dir,
-                         figures=not no_figures, force=force, progress=_progress())
+                         figures=not no_figures, force=force, progress=_progress(), metric_crs=metric_crs,
+                         frames=frames)
     except ZyGeoError as exc:
         _fail(exc)
     total = plans.totals().iloc[-1]
@@ -251,15 +312,19 @@ def plan(city: Path, ledger: Path | None, proposals: Path | None, config: Path |
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]), help="Frame of the ledger's coordinates.")
 @click.option("--keep-going", is_flag=True, help="Draw even when the ledger has errors (their rows left out).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The .html to write.")
+@_metric_crs
+@_frame
 @_force
 def map_(city: Path, ledger: Path | None, proposals: Path | None, basemap: str, as_of: str | None, online: bool,
-         coord_frame: str, keep_going: bool, out: Path, force: bool) -> None:
+         coord_frame: str, keep_going: bool, out: Path, metric_crs: str | None, frames: dict[str, str],
+         force: bool) -> None:
     """The meeting map alone (offline by default): coverage, compounds by mode, proposed areas."""
     from .pipeline import meeting_map
 
     try:
         meeting_map(city, ledger, proposals=proposals, basemap=basemap, as_of=as_of, online=online, out=out,
-                    coord_frame=coord_frame, keep_going=keep_going, force=force)
+                    coord_frame=coord_frame, keep_going=keep_going, force=force, metric_crs=metric_crs,
+                    frames=frames)
     except ZyGeoError as exc:
         _fail(exc)
     size = out.stat().st_size / 1e6
@@ -272,8 +337,9 @@ def map_(city: Path, ledger: Path | None, proposals: Path | None, basemap: str, 
 @_config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True)
+@_metric_crs
 @_force
-def demo(scale: float, seed: int, config: Path | None, out_dir: Path, force: bool) -> None:
+def demo(scale: float, seed: int, config: Path | None, out_dir: Path, metric_crs: str | None, force: bool) -> None:
     """The main job on the bundled sample: generate it, then ``run`` on it.
 
     The sample ledger carries the mistakes offices make on purpose, so the demo goes on past its
@@ -293,7 +359,7 @@ def demo(scale: float, seed: int, config: Path | None, out_dir: Path, force: boo
         folder = OutputFolder(out_dir, force=force)
         files = write_sample(make_sample(scale=scale, seed=seed, progress=_progress()), "sample", folder=folder)
         result = run_pipeline(files["city"], files["ledger"], out_dir=folder, as_of="2023-12-31", keep_going=True,
-                              config=cfg, progress=_progress())
+                              config=cfg, progress=_progress(), metric_crs=metric_crs)
         result.stale = folder.finish()
     except ZyGeoError as exc:
         _fail(exc)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._cartography import north_arrow, scale_bar
 from ._fonts import chinese_font, chinese_rc
+from .crs import zone_crs
 from .errors import require
 from .write import OutputFolder, writing
 
@@ -56,7 +57,8 @@ def coverage_figure(streets: gpd.GeoDataFrame, compounds: pd.DataFrame, path: st
     from .maps import household_share
 
     share = household_share(compounds, "street")
-    s = streets.to_crs("EPSG:4544").assign(share=lambda d: d["street"].map(share).astype(float))
+    metric = streets if streets.crs is not None and streets.crs.is_projected else streets.to_crs(zone_crs(streets))
+    s = metric.assign(share=lambda d: d["street"].map(share).astype(float))
     with plt.rc_context(chinese_rc()):
         fig, ax = plt.subplots(figsize=(8, 8))
         s.plot(column="share", ax=ax, cmap="RdYlGn", vmin=0, vmax=1, edgecolor="#333333", linewidth=1,

@@ -1,6 +1,7 @@
 """Interactive HTML coverage maps (folium) for planners' meetings.
 
-Analysis happened in EPSG:4544; geometry is projected to WGS84 only here, for Leaflet, and
+Analysis happened in the city's metric CRS (EPSG:4544 in Ziyang); geometry is simplified in it,
+projected to WGS84 only here, for Leaflet, and
 shifted to GCJ-02 only when drawn over Gaode tiles. Every string from data is HTML-escaped
 before it reaches the page; personal-data columns never do unless ``include_pii=True``.
 ``offline=True`` writes one self-contained file (see :mod:`zy_geo._map_offline`).
@@ -40,6 +41,7 @@ from jinja2 import Template
 from ._map_compact import compact_layers
 from ._map_offline import inline_assets
 from .config import Settings
+from .crs import zone_crs
 from .errors import InputError
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
@@ -78,11 +80,15 @@ def _drop_pii(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _display(gdf: gpd.GeoDataFrame, *, simplify_m: float, frame: str) -> gpd.GeoDataFrame:
-    """Simplify in metres, project to WGS84 (or shift to GCJ-02) and round to 1e-6° (≈ 0.1 m)."""
+    """Simplify in metres, project to WGS84 (or shift to GCJ-02) and round to 1e-6° (≈ 0.1 m).
+
+    Metres are the layer's own when its CRS is projected (the city's metric CRS), else those of the
+    zone of its extent (:func:`zy_geo.crs.zone_crs`).
+    """
     if gdf.crs is None:
         msg = "a layer passed to the map has no CRS; read it with zy_geo.io.read.read_layer or use set_crs() first."
         raise InputError(msg)
-    out = gdf.to_crs("EPSG:4544")
+    out = gdf if gdf.crs.is_projected else gdf.to_crs(zone_crs(gdf, warn=False))
     if simplify_m > 0:
         out = out.set_geometry(out.geometry.simplify(simplify_m, preserve_topology=True))
     out = out.to_crs("EPSG:4326")

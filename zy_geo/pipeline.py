@@ -6,10 +6,12 @@ and inspect every intermediate result on the returned :class:`RunResult`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import html
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,10 @@ import pandas as pd
 from .areas.propose import ProposalResult, propose_areas
 from .config import Config, load_config
 from .coverage import coverage_table, write_coverage_xlsx
+from .crs import check_metric_crs
 from .errors import InputError, UsageError
 from .figures import coverage_figure
-from .io.read import read_city
+from .io.read import crs_parameters, crs_record, crs_summary, read_city
 from .ledger.join import JoinResult, join_ledger
 from .ledger.read import LedgerResult, read_ledger, write_clean
 from .maps import coverage_map, save_map
@@ -49,6 +52,8 @@ class RunResult:
     fmap: Any = None
     inputs: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)
+    #: the metric CRS, how it was chosen and the layers converted from GCJ-02/BD-09 (:func:`zy_geo.io.read.crs_record`)
+    crs: dict[str, str] = field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         """Short lines for the terminal."""
@@ -76,6 +81,8 @@ class RunResult:
                 f"new fence {s['new_fence_m']:,.0f} m, cost {s['cost_yuan']:,.0f} yuan, "
                 f"{int(s['areas_over_cap'])} areas over the {self.proposals.settings.subsidy_cap_yuan:,.0f}-yuan cap"
             )
+        if self.crs:
+            lines.append(crs_summary(self.crs))
         if self.stale:
             lines.append(f"removed {len(self.stale)} stale file(s) an earlier run wrote: "
                          + ", ".join(p.name for p in self.stale[:5]) + (" …" if len(self.stale) > 5 else ""))
@@ -118,8 +125,10 @@ class RunResult:
             docs = self.plans.write_documents("plans", folder=folder, progress=progress)
             files["plans_index"] = docs["index"]
             files["funding_ledger"] = self.plans.write_ledger("funding_ledger.xlsx", folder=folder)
-        extra = {f"时限进度（截至{self.as_of}）": self.milestones} if self.milestones is not None else None
-        files["coverage"] = write_coverage_xlsx(self.coverage, "coverage.xlsx", extra=extra, folder=folder)
+        extra = {f"时限进度（截至{self.as_of}）": self.milestones} if self.milestones is not None else {}
+        if self.crs:
+            extra["参数"] = crs_parameters(self.crs)
+        files["coverage"] = write_coverage_xlsx(self.coverage, "coverage.xlsx", extra=extra or None, folder=folder)
         if "streets" in self.layers:
             files["coverage_figure"] = coverage_figure(self.layers["streets"], self.compounds, "coverage_map.png",
                                                        folder=folder)
@@ -166,6 +175,21 @@ def _check_ledger(led: LedgerResult, keep_going: bool) -> None:
     raise InputError(msg, led.problems)
 
 
+def _metric_crs(metric_crs: str | None, cfg: Config) -> tuple[str, str]:
+    """The metric CRS to read a city in (``"auto"`` or a CRS) and where a given one came from."""
+    if metric_crs is not None:
+        return check_metric_crs(metric_crs), "--metric-crs"
+    return cfg.settings.metric_crs, f"config `{cfg.source.name}`" if cfg.source is not None else "config"
+
+
+def _read_city(city: str | Path, cfg: Config, *, required: tuple[str, ...], metric_crs: str | None,
+               frames: Mapping[str, str] | None) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str]]:
+    """The city's layers in its metric CRS (``metric_crs`` over the config's), and the record of its frames."""
+    value, source = _metric_crs(metric_crs, cfg)
+    layers = read_city(city, required=required, metric_crs=value, frames=frames)
+    return layers, crs_record(layers, source=source)
+
+
 def run(
     city: str | Path,
     ledger: str | Path | None = None,
@@ -178,6 +202,8 @@ def run(
     keep_going: bool = False,
     force: bool = False,
     progress: bool = False,
+    metric_crs: str | None = None,
+    frames: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run the main job and, when ``out_dir`` is given, write its outputs (:meth:`RunResult.write`).
 
@@ -207,6 +233,11 @@ def run(
         Write into an output folder that holds other files.
     progress : bool
         Progress bars on long steps.
+    metric_crs : str, optional
+        ``"auto"`` (the CGCS2000 zone of the city's extent) or a projected CRS in metres; overrides the
+        config's ``metric_crs``. The choice and how it was made are in :attr:`RunResult.crs` and the outputs.
+    frames : mapping of str to str, optional
+        Layer name → ``"gcj02"``/``"bd09"`` for city layers picked on Amap/Baidu (converted on read).
 
     Returns
     -------
@@ -223,7 +254,7 @@ def run(
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
-    layers = read_city(city, required=("compounds", "streets"))
+    layers, crs = _read_city(city, cfg, required=("compounds", "streets"), metric_crs=metric_crs, frames=frames)
     timings["read city"] = time.perf_counter() - t
     compounds = layers["compounds"]
 
@@ -246,7 +277,7 @@ def run(
 
     t = time.perf_counter()
     proposals = _propose_layers(compounds, layers, params=cfg.proposal, street_params=cfg.streets,
-                                settings=cfg.settings, progress=progress) if "streets" in layers else None
+                                settings=cfg.settings, progress=progress, crs=crs) if "streets" in layers else None
     timings["propose"] = time.perf_counter() - t
 
     plans = None
@@ -275,7 +306,7 @@ def run(
     )
     timings["map"] = time.perf_counter() - t
     result = RunResult(layers, led, joined, compounds, cov, proposals, {}, timings, plans=plans,
-                       milestones=milestones, as_of=as_of_date, fmap=fmap, inputs=inputs)
+                       milestones=milestones, as_of=as_of_date, fmap=fmap, inputs=inputs, crs=crs)
     if folder is not None:
         result.write(folder, offline=offline, progress=progress)
         if not isinstance(out_dir, OutputFolder):
@@ -295,20 +326,25 @@ def _as_of(as_of: str | None) -> str:
 
 
 def load_compounds(
-    city: str | Path, ledger: str | Path | None = None, *, coord_frame: str = "gcj02"
+    city: str | Path, ledger: str | Path | None = None, *, coord_frame: str = "gcj02",
+    metric_crs: str | None = None, frames: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], LedgerResult | None, JoinResult | None]:
     """Read a city GeoPackage and, when given, join the survey ledger to its compounds.
 
-    Returns the layers (``layers["compounds"]`` replaced by the joined compounds), the ledger
-    result and the join result.
+    ``metric_crs`` and ``frames`` go to :func:`zy_geo.io.read.read_city` (default: the zone of the
+    city's extent, no frame conversion). Returns the layers (``layers["compounds"]`` replaced by the
+    joined compounds, which keep the record of the frames in their ``attrs``), the ledger result and
+    the join result.
     """
-    layers = read_city(city, required=("compounds", "streets"))
+    layers = read_city(city, required=("compounds", "streets"), metric_crs=metric_crs, frames=frames)
     if ledger is None:
         return layers, None, None
     led = read_ledger(ledger)
     joined = join_ledger(layers["compounds"], led, coord_frame=coord_frame)
     joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
-    layers = {**layers, "compounds": joined.joined}
+    compounds = joined.joined
+    compounds.attrs.update({k: v for k, v in layers["compounds"].attrs.items() if k.startswith("zy_")})
+    layers = {**layers, "compounds": compounds}
     return layers, led, joined
 
 
@@ -321,6 +357,8 @@ def propose(
     coord_frame: str = "gcj02",
     force: bool = False,
     progress: bool = False,
+    metric_crs: str | None = None,
+    frames: Mapping[str, str] | None = None,
 ) -> ProposalResult:
     """Propose management areas for a city (optionally with its survey ledger) from a TOML config.
 
@@ -343,15 +381,21 @@ def propose(
         Overwrite files of those names that zy_geo did not write.
     progress : bool
         Progress bar while pricing areas.
+    metric_crs : str, optional
+        ``"auto"`` or a projected CRS in metres; overrides the config's ``metric_crs``. The GeoPackage's
+        layers are in it, and its layer metadata and the 参数 sheet say which it is and how it was chosen.
+    frames : mapping of str to str, optional
+        Layer name → ``"gcj02"``/``"bd09"`` for city layers picked on Amap/Baidu (converted on read).
 
     Returns
     -------
     ProposalResult
     """
     cfg = _config(config)
-    layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
+    value, source = _metric_crs(metric_crs, cfg)
+    layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame, metric_crs=value, frames=frames)
     result = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
-                             settings=cfg.settings, progress=progress)
+                             settings=cfg.settings, progress=progress, crs=crs_record(layers, source=source))
     if out is not None:
         inputs = [Path(p) for p in (city, ledger, config) if isinstance(p, str | Path)]
         folder, name = single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="proposal")
@@ -373,6 +417,8 @@ def plan(
     force: bool = False,
     progress: bool = False,
     prices: str | Path | None = None,
+    metric_crs: str | None = None,
+    frames: Mapping[str, str] | None = None,
 ) -> PlanSet:
     """Draft one plan per proposed area / leftover unit, the funding ledger and an index.
 
@@ -400,6 +446,11 @@ def plan(
         Progress bars.
     prices : str or Path, optional
         Deprecated old name of ``config``.
+    metric_crs : str, optional
+        ``"auto"`` or a projected CRS in metres; overrides the config's ``metric_crs``. A proposal
+        GeoPackage in another CRS is converted to it.
+    frames : mapping of str to str, optional
+        Layer name → ``"gcj02"``/``"bd09"`` for city layers picked on Amap/Baidu (converted on read).
 
     Returns
     -------
@@ -419,15 +470,19 @@ def plan(
     if isinstance(proposals, str | Path):
         inputs.append(Path(proposals))
     folder = OutputFolder(out_dir, inputs=inputs, force=force)  # refuse a bad folder before the work
-    layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame)
+    value, source = _metric_crs(metric_crs, cfg)
+    layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame, metric_crs=value, frames=frames)
+    crs = crs_record(layers, source=source)
     if "tuoxi" not in layers:
         msg = f"`{city}` has no `tuoxi` layer; add the Tuoxi central urban area polygon to decide who pays."
         raise InputError(msg)
     if proposals is None:
         proposals = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
-                                    settings=cfg.settings, progress=progress)
-    elif not isinstance(proposals, ProposalResult):
-        proposals = ProposalResult.from_gpkg(proposals, params=cfg.proposal)
+                                    settings=cfg.settings, progress=progress, crs=crs)
+    else:
+        if not isinstance(proposals, ProposalResult):
+            proposals = ProposalResult.from_gpkg(proposals, params=cfg.proposal)
+        proposals = _in_crs(proposals, layers["compounds"].crs)
     plans = _plans_for(proposals, layers["compounds"], layers, settings=cfg.settings, rules=cfg.modes,
                        progress=progress)
     plans.write_documents(".", folder=folder, progress=progress, figures=figures)
@@ -448,6 +503,8 @@ def meeting_map(
     coord_frame: str = "gcj02",
     keep_going: bool = False,
     force: bool = False,
+    metric_crs: str | None = None,
+    frames: Mapping[str, str] | None = None,
 ) -> Any:
     """The meeting map on its own (what ``zy-geo map`` runs), without the rest of the job.
 
@@ -473,6 +530,10 @@ def meeting_map(
         Draw even when the ledger has errors (their rows left out).
     force : bool
         Overwrite a file of that name zy_geo did not write.
+    metric_crs : str, optional
+        ``"auto"`` (default: the zone of the city's extent) or a projected CRS in metres to read the city in.
+    frames : mapping of str to str, optional
+        Layer name → ``"gcj02"``/``"bd09"`` for city layers picked on Amap/Baidu (converted on read).
 
     Returns
     -------
@@ -494,7 +555,7 @@ def meeting_map(
     folder = name = None
     if out is not None:  # refuse a bad --out before the work
         folder, name = single_file(out, suffixes=(".html", ".htm"), inputs=inputs, force=force, what="map")
-    layers = read_city(city, required=("compounds",))
+    layers = read_city(city, required=("compounds",), metric_crs=metric_crs, frames=frames)
     compounds = layers["compounds"]
     if compounds.empty:
         msg = (f"`{Path(city).name}` has an empty `compounds` layer: there is nothing to map. Add the "
@@ -555,10 +616,21 @@ def _config(config: str | Path | Config | None) -> Config:
     return config if isinstance(config, Config) else load_config(config)
 
 
-def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> ProposalResult:
-    """propose_areas with the barrier and building layers of a city."""
-    return propose_areas(compounds, streets=layers["streets"], buildings=layers.get("buildings"),
-                         roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), **kwargs)
+def _propose_layers(compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
+                    crs: dict[str, str] | None = None, **kwargs) -> ProposalResult:
+    """propose_areas with the barrier and building layers of a city; ``crs``: the record of its frames."""
+    result = propose_areas(compounds, streets=layers["streets"], buildings=layers.get("buildings"),
+                           roads=layers.get("roads"), rivers=layers.get("rivers"), rail=layers.get("rail"), **kwargs)
+    result.provenance = dict(crs or crs_record(layers))
+    return result
+
+
+def _in_crs(result: ProposalResult, crs: Any) -> ProposalResult:
+    """A proposal (e.g. read from a GeoPackage written in another metric CRS) in the city's CRS."""
+    if crs is None or result.areas.crs is None or result.areas.crs.equals(crs):
+        return result
+    return dataclasses.replace(result, areas=result.areas.to_crs(crs), members=result.members.to_crs(crs),
+                               remainders=result.remainders.to_crs(crs), enclosures=result.enclosures.to_crs(crs))
 
 
 def _plans_for(proposals: ProposalResult, compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],

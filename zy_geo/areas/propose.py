@@ -31,11 +31,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 from tqdm.auto import tqdm
 
 from .._gdal import gdal_reading
 from ..config import STREETS, Config, ProposalParams, Settings
 from ..errors import InputError
+from ..io.read import CRS_RECORD_KEYS, crs_parameters, crs_record
 from ..labels import ABSORB_HOW_ZH, AREA_ZH, DEFAULT_ZH, MEMBER_ZH, OUTCOMES, REASONS_ZH, SOURCE_ZH, SUMMARY_ZH
 from ..schema import COMPOUND_KINDS, MODES
 from ..write import OutputFolder, writing
@@ -109,6 +111,10 @@ class ProposalResult:
         The enclosures used.
     params : ProposalParams
         Parameters used (per street in ``street_params``).
+    provenance : dict of str to str
+        The frames the proposal was computed in (:func:`zy_geo.io.read.crs_record`: ``metric_crs``, how it
+        was chosen, layers converted from GCJ-02/BD-09); written into the GeoPackage's layer metadata and
+        the 参数 sheet. Empty: the layers' own CRS.
     """
 
     areas: gpd.GeoDataFrame
@@ -118,6 +124,13 @@ class ProposalResult:
     params: ProposalParams
     street_params: dict[str, ProposalParams] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    def crs_info(self) -> dict[str, str]:
+        """:attr:`provenance`, or what the areas' own CRS says when it is empty."""
+        if self.provenance:
+            return dict(self.provenance)
+        return crs_record({"areas": self.areas})
 
     def summary(self) -> pd.DataFrame:
         """Figures per street and in total (households by outcome, fence, cost)."""
@@ -193,7 +206,8 @@ class ProposalResult:
         rows = [(r.street if r.section == STREETS else "全市", _KIND_ZH.get(r.section, r.section), r.key, r.zh,
                  _show(r.value), DEFAULT_ZH[r.basis] if r.is_default else "已修改")
                 for r in pd.concat(parts).itertuples()]
-        return pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
+        table = pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
+        return pd.concat([table, crs_parameters(self.crs_info())], ignore_index=True)
 
     def gpkg_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``."""
@@ -207,8 +221,10 @@ class ProposalResult:
         Written through :mod:`zy_geo.write`: never over an input of the command (``folder``), nor over a
         file zy_geo did not write without ``force``.
         """
+        layers = self.gpkg_layers()
+        meta = {name: self.crs_info() for name in layers}
         with writing(path, folder, suffixes=(".gpkg",), what="proposal", force=force) as (out, name):
-            return out.write_gpkg(self.gpkg_layers(), name)
+            return out.write_gpkg(layers, name, metadata=meta)
 
     @classmethod
     def from_gpkg(cls, path: str | Path, *, params: ProposalParams | None = None) -> ProposalResult:
@@ -221,6 +237,7 @@ class ProposalResult:
             with gdal_reading(path) as source:
                 layers = {n: gpd.read_file(source, layer=n, engine="pyogrio")
                           for n in ("areas", "members", "remainders", "enclosures")}
+                meta = pyogrio.read_info(source, layer="areas").get("layer_metadata") or {}
         except Exception as exc:
             msg = f"`{path}` is not a zy_geo proposal (layers areas, members, remainders, enclosures): {exc}"
             raise InputError(msg) from exc
@@ -232,8 +249,9 @@ class ProposalResult:
         for n in ("members", "remainders"):
             layers[n]["member_ids"] = layers[n]["member_ids"].map(split)
             layers[n]["enclosure_id"] = layers[n]["enclosure_id"].fillna("")
+        provenance = {k: str(v) for k, v in meta.items() if k in CRS_RECORD_KEYS}
         return cls(layers["areas"], layers["members"], layers["remainders"], layers["enclosures"],
-                   params or ProposalParams())
+                   params or ProposalParams(), provenance=provenance)
 
 
 def _checked_streets(streets: gpd.GeoDataFrame, street_params: dict[str, ProposalParams]) -> gpd.GeoDataFrame:
@@ -279,8 +297,8 @@ def propose_areas(
     Parameters
     ----------
     compounds : GeoDataFrame
-        Compound polygons in EPSG:4544 with ``compound_id``, ``households``, ``mode`` (or
-        ``managed``), and optionally ``walled``, ``kind``.
+        Compound polygons in a metric CRS (the city's zone, :func:`zy_geo.read_city`; EPSG:4544 in Ziyang)
+        with ``compound_id``, ``households``, ``mode`` (or ``managed``), and optionally ``walled``, ``kind``.
     streets : GeoDataFrame
         Street/town polygons (``street``, ``street_code``, ``body``): areas never cross them.
     buildings, roads, rivers, rail : GeoDataFrame, optional

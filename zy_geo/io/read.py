@@ -506,7 +506,7 @@ def _checked_frames(frames: Mapping[str, str] | None, layers: Sequence[str], pat
     if unknown:
         msg = (f"`{path.name}` has no layer {', '.join(repr(n) for n in unknown)} to convert from a display frame "
                f"(frames= / --frame); its layers are {', '.join(repr(n) for n in layers)}. Fix: name one of "
-               f"those, e.g. --frame {layers[0]}=gcj02.")
+               f"those, e.g. --frame {'compounds' if 'compounds' in layers else layers[0]}=gcj02.")
         raise InputError(msg)
     out = {}
     for name, frame in frames.items():
@@ -647,6 +647,12 @@ def _record(gdf: gpd.GeoDataFrame, choice: MetricChoice, frame: str | None) -> N
         gdf.attrs[SOURCE_FRAME_ATTR] = frame
 
 
+#: The keys of :func:`crs_record`, in the order outputs list them.
+CRS_RECORD_KEYS = ("metric_crs", "metric_crs_name", "metric_crs_how", "metric_crs_note", "frames")
+_HOW_ZH = {"auto": "自动（按数据范围所在的3度带）", "default": "默认（无要素可选带）", "given": "指定",
+           "--metric-crs": "命令行指定（--metric-crs）"}
+
+
 def crs_record(layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None) -> dict[str, str]:
     """What the outputs say about the frames of a city read by :func:`read_city`.
 
@@ -689,3 +695,50 @@ def crs_record(layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = N
                  if g.attrs.get(SOURCE_FRAME_ATTR)]
     return {"metric_crs": code, "metric_crs_name": name, "metric_crs_how": how, "metric_crs_note": note,
             "frames": "; ".join(converted) or "none"}
+
+
+def crs_summary(record: Mapping[str, str]) -> str:
+    """One line for the terminal: the metric CRS, why, and the layers converted on read.
+
+    Examples
+    --------
+    >>> crs_summary({"metric_crs": "EPSG:4544", "metric_crs_note": "EPSG:4544 (…), given by --metric-crs",
+    ...              "frames": "none"})
+    'metric CRS: EPSG:4544 (…), given by --metric-crs'
+    """
+    line = f"metric CRS: {record.get('metric_crs_note') or record.get('metric_crs', '?')}"
+    if record.get("frames", "none") != "none":
+        line += f"; converted on read: {record['frames']}"
+    return line
+
+
+def crs_parameters(record: Mapping[str, str]) -> pd.DataFrame:
+    """The rows of a 参数 sheet that say in which frames the outputs were computed.
+
+    Parameters
+    ----------
+    record : mapping of str to str
+        From :func:`crs_record`.
+
+    Returns
+    -------
+    DataFrame
+        Columns 适用范围, 类别, 参数, 名称, 取值, 来源 (as the proposal's 参数 sheet): the metric CRS
+        and how it was chosen, and the layers converted from GCJ-02/BD-09 on read.
+
+    Examples
+    --------
+    >>> rec = {"metric_crs": "EPSG:4549", "metric_crs_name": "CGCS2000 / 3-degree Gauss-Kruger CM 120E",
+    ...        "metric_crs_how": "auto", "frames": "compounds: gcj02 → WGS84 (EPSG:4326) on read"}
+    >>> crs_parameters(rec)[["参数", "取值", "来源"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['metric_crs', 'EPSG:4549（CGCS2000 / 3-degree Gauss-Kruger CM 120E）', '自动（按数据范围所在的3度带）'],
+     ['frames', 'compounds: gcj02 → WGS84 (EPSG:4326) on read', '读取时换算']]
+    """
+    how = str(record.get("metric_crs_how", ""))
+    how_zh = _HOW_ZH.get(how) or (f"配置文件指定（{how}）" if how.startswith("config") else how)
+    frames = str(record.get("frames", "none"))
+    rows = [("全市", "crs", "metric_crs", "量算坐标系",
+             f"{record.get('metric_crs', '')}（{record.get('metric_crs_name', '')}）", how_zh),
+            ("全市", "crs", "frames", "GCJ-02/BD-09 图层换算", "无" if frames == "none" else frames,
+             "读取时换算" if frames != "none" else "—")]
+    return pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
