@@ -149,8 +149,8 @@ def enclosures(
     """
     if streets.crs is None or not streets.crs.is_projected:
         msg = (
-            f"streets must be in a metric CRS (EPSG:4544), found {streets.crs}; "
-            "use zy_geo.crs.to_metric(streets)."
+            f"streets must be in a metric CRS (the CGCS2000 zone of the city, EPSG:4544 in Ziyang), found "
+            f"{streets.crs}; use zy_geo.crs.to_metric(streets), or read the city with zy_geo.read_city."
         )
         raise InputError(msg)
     for name, gdf in (("rivers", rivers), ("rail", rail), ("roads", roads)):
