@@ -159,3 +159,17 @@ def test_totals_and_bounds_hold_for_any_compounds(rows):
     assert ((shares >= 0) & (shares <= 1) | shares.isna()).all().all()
     for k in SIX_HAVES:
         assert (t[f"{k}_yes"] + t[f"{k}_unknown"] <= t["compounds"]).all()
+
+
+def test_estimated_households_are_shown_apart():
+    import pandas as pd
+
+    from zy_geo.coverage import coverage_table
+
+    c = pd.DataFrame({"body": ["甲区"] * 3, "street": ["一街道", "一街道", "二街道"], "mode": ["none"] * 3,
+                      "households": [100, 40, 60], "households_estimated": [True, False, True]})
+    t = coverage_table(c).set_index("street")
+    assert t.loc["一街道", "households"] == 140 and t.loc["一街道", "households_estimated"] == 100
+    assert t.loc["合计", "households_estimated"] == 160
+    assert "其中估算户数" in coverage_table(c, labels="zh").columns
+    assert "households_estimated" not in coverage_table(c.drop(columns="households_estimated")).columns

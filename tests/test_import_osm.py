@@ -405,3 +405,26 @@ def test_a_ledger_figure_always_replaces_an_estimate(tmp_path, prefer):
     assert joined.loc["甲小区", ["households", "households_estimated", "households_method"]].tolist() == \
         [321, False, "ledger"]
     assert joined.loc["乙小区", "households_estimated"] and joined.loc["乙小区", "households_method"] == "land_area"
+
+
+def test_plans_and_coverage_of_an_imported_city_say_which_households_are_estimates(tmp_path):
+    import zipfile
+
+    o = Osm()
+    o.box(0, 0, 80, 80, {"landuse": "residential", "name": "甲小区"})
+    o.box(100, 0, 180, 80, {"landuse": "residential", "name": "乙小区"})
+    o.box(10, 10, 40, 40, {"building": "residential", "building:levels": "6"})
+    o.way([(-50, 90), (300, 90)], {"highway": "residential", "name": "某路"})
+    osm = o.write(tmp_path / "t.osm")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", "osm", str(osm), "--out", str(tmp_path / "city.gpkg")]).exit_code == 0
+    res = runner.invoke(cli, ["plan", str(tmp_path / "city.gpkg"), "--out", str(tmp_path / "plans")])
+    assert res.exit_code == 0, res.output
+    docs = sorted((tmp_path / "plans").glob("*.docx"))
+    assert docs
+    text = zipfile.ZipFile(docs[0]).read("word/document.xml").decode("utf-8")
+    assert "估算，待台账核实" in text
+    res = runner.invoke(cli, ["run", str(tmp_path / "city.gpkg"), "--out", str(tmp_path / "run")])
+    assert res.exit_code == 0, res.output
+    cov = pd.read_excel(tmp_path / "run" / "coverage.xlsx", sheet_name=0)
+    assert "其中估算户数" in cov.columns

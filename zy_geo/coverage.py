@@ -18,6 +18,9 @@ Rules (stated once, applied everywhere):
   is false, and unknown otherwise (``all_six_unknown``); ``all_six_share`` is over the known.
   A six-have column that is missing altogether is unknown for every compound.
 * Blank ``households`` or ``floor_area_m2`` add 0 to the sums (``households_unknown`` counts them).
+* Households estimated from footprints or land area (``households_estimated``, an imported city
+  before its survey) are summed in ``households`` and shown again in ``households_estimated``, so a
+  table says how much of its figure nobody has counted yet.
 
 Shares are floats in 0–1 (NaN when the denominator is 0). Counts of the 合计 row (and of the
 小计 row of each body) are the sums of the rows above; their shares are recomputed.
@@ -102,6 +105,9 @@ def _counts(compounds: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     df["compounds"] = 1
     df["households"] = hh
     df["households_unknown"] = hh_raw.isna().astype(int)
+    if "households_estimated" in compounds.columns:  # an imported city before (or without) its survey
+        estimated = compounds["households_estimated"].astype("boolean").fillna(False).astype(bool)
+        df["households_estimated"] = hh.where(estimated, 0)
     df["floor_area_m2"] = area.fillna(0.0).astype(float)
     df["managed_compounds"] = managed.astype(int)
     df["managed_households"] = hh.where(managed, 0)
@@ -148,8 +154,10 @@ def _finish(sums: pd.DataFrame, by: list[str], as_households: bool) -> pd.DataFr
     for k in SIX_HAVES:
         order += [f"{k}_yes", f"{k}_unknown", f"{k}_share", f"{k}_households_share"]
     order += ["all_six", "all_six_unknown", "all_six_share", "all_six_households_share"]
+    if "households_estimated" in out.columns:
+        order.insert(order.index("households_unknown") + 1, "households_estimated")
     if not as_households:
-        order = [c for c in order if c not in ("managed_households", "coverage_households",
+        order = [c for c in order if c not in ("managed_households", "coverage_households", "households_estimated",
                                                "households_unknown") and not c.endswith("households_share")]
     return out[by + order]
 

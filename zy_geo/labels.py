@@ -21,6 +21,7 @@ COLUMNS_ZH: dict[str, str] = {
     "compounds": "小区数",
     "households": "户数",
     "households_unknown": "户数未填小区数",
+    "households_estimated": "其中估算户数",
     "floor_area_m2": "建筑面积（㎡）",
     "managed_compounds": "已覆盖小区数",
     "managed_households": "已覆盖户数",

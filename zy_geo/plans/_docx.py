@@ -21,6 +21,18 @@ def _tick(v: object) -> str:
     return "有" if bool(v) else "无（需完善）"
 
 
+def _households(plan: pd.Series) -> str:
+    """``120 户``, saying how many of them are estimates (an imported city before its survey)."""
+    hh = int(plan["households"])
+    est = plan.get("households_estimated")
+    est = int(est) if est is not None and not pd.isna(est) else 0
+    if not est:
+        return f"{hh} 户"
+    if est >= hh:
+        return f"{hh} 户（估算，待台账核实）"
+    return f"{hh} 户（其中 {est} 户为估算，待台账核实）"
+
+
 def _table(doc, header: list[str], rows: list[list[str]]):
     t = doc.add_table(rows=1, cols=len(header))
     t.style = "Table Grid"
@@ -66,7 +78,7 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
     doc.add_heading("一、基本情况", level=2)
     _table(doc, ["项目", "内容"], [
         ["责任主体", plan["body"]], ["街道（镇）", plan["street"]], ["社区", plan.get("community") or ""],
-        ["类型", plan["kinds"]], ["户数", f"{int(plan['households'])} 户"],
+        ["类型", plan["kinds"]], ["户数", _households(plan)],
         ["建筑面积", f"{plan['floor_area_m2']:,.0f} ㎡"],
         ["包含单元", "、".join(map(str, plan["unit_ids"]))],
         ["党组织 / 业委会", f"{'有' if plan['party_org'] else '无'} / {'有' if plan['owners_committee'] else '无'}"],

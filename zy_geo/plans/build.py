@@ -235,6 +235,27 @@ def _combined(values: pd.DataFrame, key: str) -> bool | None:
     return True if v.notna().all() else None
 
 
+def _building_table(buildings: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """Households, their estimate flag and floor area of each building, by ``building_id``."""
+    cols = ["households", "households_estimated", "floor_area_m2"]
+    if buildings is None or "building_id" not in buildings.columns:
+        return pd.DataFrame(columns=cols)
+    t = pd.DataFrame(buildings.drop(columns=buildings.geometry.name)).drop_duplicates("building_id")
+    t = t.set_index(t["building_id"].astype(str))
+    for c in cols:
+        if c not in t.columns:
+            t[c] = False if c == "households_estimated" else np.nan
+    return t[cols]
+
+
+def _estimated_households(rows: pd.DataFrame) -> int:
+    """Households of ``rows`` that are estimates (``households_estimated``), 0 without the column."""
+    if "households_estimated" not in rows.columns or not len(rows):
+        return 0
+    est = rows["households_estimated"].astype("boolean").fillna(False).astype(bool)
+    return int(pd.to_numeric(rows["households"], errors="coerce").fillna(0)[est].sum())
+
+
 def build_plans(
     proposals: ProposalResult,
     compounds: gpd.GeoDataFrame,
@@ -293,6 +314,7 @@ def build_plans(
         pid = "U-" + str(r.unit_id).replace(":", "-")  # usable as a file name everywhere
         groups.append((pid, "unit", by_unit.get(r.unit_id, empty), within))
 
+    bld = _building_table(buildings)
     rows, geoms, needs, members, context = [], [], {}, {}, {}
     for pid, kind, mem, within in tqdm(groups, desc="pricing plans", unit="plan", disable=not progress):
         ids = [i for ids in mem["member_ids"] for i in ids] if len(mem) else []
@@ -302,6 +324,8 @@ def build_plans(
         if (mem["source"] == "buildings").any():  # orphan buildings have none of the six
             haves = {k: (False if v is not None else None) for k, v in haves.items()}
         hh = int(mem["households"].sum())
+        bids = [i for i in ids if i in bld.index and i not in comp.index]
+        estimated = _estimated_households(attrs) + _estimated_households(bld.loc[bids])
         geoms_m = mem.geometry.values
         nb, rd = around.near(geoms_m)
         fac = facility_needs(geoms_m, walled=mem["walled"].to_numpy(dtype=bool), households=hh, haves=haves,
@@ -319,9 +343,10 @@ def build_plans(
                           if "community" in attrs else ""),
             "unit_ids": list(mem["unit_id"]), "compound_ids": cids,
             "kinds": "、".join(sorted({COMPOUND_KINDS.get(k, k) for k in mem["kind"].dropna().astype(str)})),
-            "households": hh,
+            "households": hh, "households_estimated": min(estimated, hh),
             "floor_area_m2": float(pd.to_numeric(attrs.get("floor_area_m2", pd.Series(dtype=float)),
-                                                 errors="coerce").sum()),
+                                                 errors="coerce").sum()
+                                   + pd.to_numeric(bld.loc[bids, "floor_area_m2"], errors="coerce").sum()),
             **{k: v for k, v in haves.items()},
             "party_org": (bool(attrs["party_org"].astype("boolean").fillna(False).any())
                           if "party_org" in attrs else False),
@@ -335,7 +360,7 @@ def build_plans(
         members[pid] = mem
         context[pid] = nb
     columns = ["plan_id", "kind", "name", "body", "street", "street_code", "community", "unit_ids", "compound_ids",
-               "kinds", "households", "floor_area_m2", *SIX_HAVES, "party_org", "owners_committee", "deadline",
+               "kinds", "households", "households_estimated", "floor_area_m2", *SIX_HAVES, "party_org", "owners_committee", "deadline",
                "facility_cost_yuan", "new_fence_m", "gates"]  # also when every unit was absorbed (no plan)
     plans = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=compounds.crs)
     fund = funding_split(plans.assign(cost_yuan=plans["facility_cost_yuan"]), tuoxi=tuoxi, settings=settings)
