@@ -361,7 +361,8 @@ def build_plans(
         context[pid] = nb
     columns = ["plan_id", "kind", "name", "body", "street", "street_code", "community", "unit_ids", "compound_ids",
                "kinds", "households", "households_estimated", "floor_area_m2", *SIX_HAVES, "party_org",
-               "owners_committee", "deadline", "facility_cost_yuan", "new_fence_m", "gates"]  # also when every unit was absorbed (no plan)
+               "owners_committee", "deadline", "facility_cost_yuan", "new_fence_m",
+               "gates"]  # also when every unit was absorbed (no plan)
     plans = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=compounds.crs)
     fund = funding_split(plans.assign(cost_yuan=plans["facility_cost_yuan"]), tuoxi=tuoxi, settings=settings)
     plans = plans.join(fund.drop(columns=["body", "cost_yuan"]))
