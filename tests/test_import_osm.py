@@ -428,3 +428,23 @@ def test_plans_and_coverage_of_an_imported_city_say_which_households_are_estimat
     assert res.exit_code == 0, res.output
     cov = pd.read_excel(tmp_path / "run" / "coverage.xlsx", sheet_name=0)
     assert "其中估算户数" in cov.columns
+
+
+def test_a_survey_of_another_city_is_checked_against_its_own_streets(tmp_path):
+    o = Osm()
+    o.box(10, 10, 100, 100, {"landuse": "residential", "name": "甲小区"})
+    o.box(200, 10, 300, 100, {"landuse": "residential", "name": "乙小区"})
+    o.way([(-50, 150), (400, 150)], {"highway": "residential", "name": "某路"})
+    _admin(o, -100, -100, 500, 300, 9, "和平街道")
+    osm = o.write(tmp_path / "t.osm")
+    (tmp_path / "ledger.csv").write_text("序号,小区名称,街道（镇）,社区,户数,管理方式,有门岗管理\n"
+                                         "1,甲小区,和平街道,和平社区,321,无物业管理,否\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", "osm", str(osm), "--out", str(tmp_path / "city.gpkg")]).exit_code == 0
+    res = runner.invoke(cli, ["run", str(tmp_path / "city.gpkg"), "--survey", str(tmp_path / "ledger.csv"),
+                              "--out", str(tmp_path / "run")])
+    assert res.exit_code == 0, res.output
+    assert "ledger: 0 errors" in res.output and "join: name 1" in res.output
+    cov = pd.read_excel(tmp_path / "run" / "coverage.xlsx", sheet_name=0)
+    total = cov[cov.iloc[:, 0].astype(str).str.contains("合计")].iloc[0]
+    assert total["户数"] == 321 + 150 and total["其中估算户数"] == 150  # 乙: 100 m × 90 m × 1.5 ÷ 90 m²

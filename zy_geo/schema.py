@@ -113,6 +113,37 @@ MILESTONES: dict[str, str] = {
 }
 
 
+def jurisdictions_of(streets: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The jurisdictions table of a city's own streets layer, or None when the shipped table covers it.
+
+    A city whose street codes are all in Ziyang's table (:func:`load_jurisdictions`) uses that table;
+    any other city (an imported one) uses its streets layer's ``street_code``, ``street`` and
+    ``body`` — so its ledger's street names are checked against its own streets.
+
+    Examples
+    --------
+    >>> other = pd.DataFrame({"street_code": ["320602001"], "street": ["和平街道"], "body": ["崇川区"]})
+    >>> jurisdictions_of(other)[["code", "street", "body"]].values.tolist()
+    [['320602001', '和平街道', '崇川区']]
+    >>> jurisdictions_of(load_jurisdictions().rename(columns={"code": "street_code"})) is None
+    True
+    """
+    if streets is None or "street" not in streets.columns or not len(streets):
+        return None
+    code = streets["street_code"] if "street_code" in streets.columns else streets.get("code")
+    known = set(load_jurisdictions()["code"])
+    if code is not None and code.astype(str).isin(known).all():
+        return None
+    body = streets["body"] if "body" in streets.columns else streets["street"]
+    return pd.DataFrame({
+        "code": (code.astype(str) if code is not None else streets["street"].astype(str)).to_numpy(),
+        "street": streets["street"].astype(str).to_numpy(),
+        "kind": "街道",
+        "body": body.fillna(streets["street"]).astype(str).to_numpy(),
+        "body_full": body.fillna(streets["street"]).astype(str).to_numpy(),
+    }).drop_duplicates("street").reset_index(drop=True)
+
+
 def load_jurisdictions(path: str | Path | None = None) -> pd.DataFrame:
     """Read the table of jurisdictions: street/town code, name, kind and responsible body.
 
