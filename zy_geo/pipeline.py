@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import html
+import logging
 import time
 import warnings
 from collections.abc import Mapping
@@ -31,7 +32,10 @@ from .ledger.read import LedgerResult, read_ledger, write_clean
 from .maps import coverage_map, save_map
 from .milestones import milestone_table
 from .plans.build import PlanSet, build_plans
+from .schema import jurisdictions_of
 from .write import OutputFolder, single_file
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -261,7 +265,7 @@ def run(
     led = joined = None
     if ledger is not None:
         t = time.perf_counter()
-        led = read_ledger(ledger)
+        led = read_ledger(ledger, jurisdictions=jurisdictions_of(layers.get("streets")))
         timings["read ledger"] = time.perf_counter() - t
         if not keep_going and not led.problems.ok:
             _stop_with_reports(folder, not isinstance(out_dir, OutputFolder), led, None)
@@ -281,7 +285,7 @@ def run(
     timings["propose"] = time.perf_counter() - t
 
     plans = None
-    if proposals is not None and "tuoxi" in layers:
+    if proposals is not None:
         t = time.perf_counter()
         plans = _plans_for(proposals, compounds, layers, settings=cfg.settings, rules=cfg.modes, progress=progress)
         timings["plans"] = time.perf_counter() - t
@@ -339,7 +343,7 @@ def load_compounds(
     layers = read_city(city, required=("compounds", "streets"), metric_crs=metric_crs, frames=frames)
     if ledger is None:
         return layers, None, None
-    led = read_ledger(ledger)
+    led = read_ledger(ledger, jurisdictions=jurisdictions_of(layers.get("streets")))
     joined = join_ledger(layers["compounds"], led, coord_frame=coord_frame)
     joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
     compounds = joined.joined
@@ -473,9 +477,9 @@ def plan(
     value, source = _metric_crs(metric_crs, cfg)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame, metric_crs=value, frames=frames)
     crs = crs_record(layers, source=source)
-    if "tuoxi" not in layers:
-        msg = f"`{city}` has no `tuoxi` layer; add the Tuoxi central urban area polygon to decide who pays."
-        raise InputError(msg)
+    if cfg.settings.cofund_layer not in layers:
+        logger.info("`%s` has no `%s` layer: every responsible body pays its own subsidy", city,
+                    cfg.settings.cofund_layer)
     if proposals is None:
         proposals = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
                                     settings=cfg.settings, progress=progress, crs=crs)
@@ -562,7 +566,7 @@ def meeting_map(
                "residential compound polygons (or import them, see README).")
         raise InputError(msg)
     if ledger is not None:
-        led = read_ledger(ledger)
+        led = read_ledger(ledger, jurisdictions=jurisdictions_of(layers.get("streets")))
         _check_ledger(led, keep_going)
         compounds = join_ledger(compounds, led, coord_frame=coord_frame).joined
     result = None
@@ -636,5 +640,6 @@ def _in_crs(result: ProposalResult, crs: Any) -> ProposalResult:
 def _plans_for(proposals: ProposalResult, compounds: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
                **kwargs) -> PlanSet:
     """build_plans with the Tuoxi, building and road layers of a city."""
-    return build_plans(proposals, compounds, tuoxi=layers["tuoxi"], buildings=layers.get("buildings"),
+    return build_plans(proposals, compounds, tuoxi=layers.get(kwargs["settings"].cofund_layer),
+                       buildings=layers.get("buildings"),
                        roads=layers.get("roads"), rivers=layers.get("rivers"), **kwargs)
