@@ -179,3 +179,16 @@ def test_compact_layers_decode_in_the_browser_to_the_same_geojson(tmp_path):
     for a, b in zip(back["features"], fc["features"], strict=True):
         assert a["geometry"]["type"] == b["geometry"]["type"]
         assert np.allclose(np.ravel(a["geometry"]["coordinates"]), np.ravel(b["geometry"]["coordinates"]), atol=1e-9)
+
+
+def test_estimated_households_and_unsurveyed_modes_are_said_on_the_map():
+    c = gpd.GeoDataFrame({"compound_id": ["a", "b"], "name": ["甲小区", "乙小区"], "mode": [None, "none"],
+                          "households": [150, 40], "households_estimated": [True, False],
+                          "households_method": ["land_area", "ledger"]},
+                         geometry=[box(462000, 3334000, 462100, 3334100), box(462200, 3334000, 462300, 3334100)],
+                         crs="EPSG:4544")
+    page = coverage_map(c).get_root().render()
+    assert _has(page, "户数：150（估算：用地×容积率÷户均面积）")
+    assert _has(page, "户数：40") and "\\uff1a40\\u003cbr" in page  # a counted figure says nothing more
+    assert _has(page, "管理方式：未调查") and _has(page, "未调查（管理方式待填）")
+    assert '"fill": "#9e9e9e"' in page

@@ -103,3 +103,14 @@ MEMBER_ZH = {
 #: How the 参数 sheet marks a default, by where it comes from (``Option.basis`` in :mod:`zy_geo.config`).
 DEFAULT_ZH = {"notice": "默认（通知规定）", "estimate": "默认（估算用，请按本地价格替换）", "planning": "默认"}
 SOURCE_ZH = {"compound": "小区图斑", "buildings": "小区外零星楼栋"}
+
+
+#: How a household figure came about (``households_method``), for popups, tables and plans.
+HOUSEHOLD_METHODS_ZH: dict[str, str] = {
+    "given": "填报",
+    "ledger": "台账",
+    "mapped": "地图标注套数",
+    "footprint": "估算：占地×层数÷户均面积",
+    "buildings": "估算：楼栋合计",
+    "land_area": "估算：用地×容积率÷户均面积",
+}

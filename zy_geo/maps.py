@@ -43,6 +43,7 @@ from ._map_offline import inline_assets
 from .config import Settings
 from .crs import zone_crs
 from .errors import InputError
+from .labels import HOUSEHOLD_METHODS_ZH
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
 from .write import OutputFolder, clean_text, writing
@@ -56,6 +57,9 @@ MODE_COLOURS: dict[str, str] = {
 }
 #: Chinese names of personal-data columns, recognised as well as the canonical English ones.
 PII_NAMES_ZH = ("联系人", "负责人", "联系电话", "电话", "手机", "身份证", "身份证号", "身份证号码")
+
+#: Compounds whose management mode nobody has surveyed yet (an imported city before its survey).
+UNKNOWN_MODE_COLOUR, UNKNOWN_MODE_LABEL = "#9e9e9e", "未调查"
 
 AREA_COLOUR, AREA_OVER_CAP_COLOUR, REMAINDER_COLOUR = "#2c7fb8", "#c51b7d", "#ff00ff"
 _BINS = [0.0, 0.5, 0.7, 0.85, 0.95, 1.0001]
@@ -116,6 +120,15 @@ def _tick(value: Any) -> str:
     return "✓" if bool(value) else "✗"
 
 
+def _estimate_note(row: pd.Series) -> str:
+    """``（估算：…）`` after a household figure nobody has counted (``households_estimated``)."""
+    est = row.get("households_estimated")
+    if est is None or pd.isna(est) or not bool(est):
+        return ""
+    method = HOUSEHOLD_METHODS_ZH.get(str(row.get("households_method")), "估算")
+    return f"（{_esc(method if method.startswith('估算') else '估算')}）"
+
+
 def _compound_tips(c: pd.DataFrame) -> list[str]:
     haves = [k for k in SIX_HAVES_SHORT if k in c.columns]
     batch = milestone_batch(c)
@@ -128,9 +141,10 @@ def _compound_tips(c: pd.DataFrame) -> list[str]:
         if "kind" in c.columns:
             lines.append(f"类型：{_esc(COMPOUND_KINDS.get(row.get('kind'), row.get('kind')))}")
         if "mode" in c.columns:
-            lines.append(f"管理方式：{_esc(MODES.get(row.get('mode'), row.get('mode')))}")
+            mode = row.get("mode")
+            lines.append(f"管理方式：{_esc(UNKNOWN_MODE_LABEL if pd.isna(mode) else MODES.get(mode, mode))}")
         if "households" in c.columns:
-            lines.append(f"户数：{_esc(row.get('households'))}")
+            lines.append(f"户数：{_esc(row.get('households'))}{_estimate_note(row)}")
         lines.append(f"完成时限：{batch.iat[i]}")
         if haves:
             lines.append("六有：" + " ".join(f"{SIX_HAVES_SHORT[k]}{_tick(row.get(k))}" for k in haves))
@@ -332,10 +346,10 @@ def coverage_map(
         comp_layer_data = disp.set_geometry(disp.geometry.representative_point())
         notes.append(f"小区数 {len(disp)} 超过 {max_compounds}，以点表示")
     note = "；".join(notes)
-    modes = (disp["mode"].astype("string").fillna("none").tolist() if "mode" in disp.columns
+    modes = (disp["mode"].astype("string").fillna("unknown").tolist() if "mode" in disp.columns
              else ["none"] * len(disp))
     comp = add(folium.GeoJson(
-        _features(comp_layer_data, {"fill": [MODE_COLOURS.get(m, "#888888") for m in modes],
+        _features(comp_layer_data, {"fill": [MODE_COLOURS.get(m, UNKNOWN_MODE_COLOUR) for m in modes],
                                     "name": [_esc(n) for n in disp.get("name", pd.Series([""] * len(disp)))],
                                     "tip": _compound_tips(disp)}),
         name="住宅小区（按管理方式）",
@@ -345,6 +359,8 @@ def coverage_map(
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ))
     items = [(MODE_COLOURS[k], MODES[k]) for k in MODE_COLOURS]
+    if "unknown" in modes:
+        items.append((UNKNOWN_MODE_COLOUR, f"{UNKNOWN_MODE_LABEL}（管理方式待填）"))
     if proposals is not None:
         _add_proposals(proposals, add, frame)
         items += [(AREA_COLOUR, "拟划管理区域（虚线）"), (AREA_OVER_CAP_COLOUR, "拟划区域·估算超5万元"),

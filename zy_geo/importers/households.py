@@ -40,16 +40,10 @@ import pandas as pd
 
 from ..config import HouseholdEstimate
 from ..crs import assert_metric
+from ..labels import HOUSEHOLD_METHODS_ZH
 
 #: ``households_method`` values and what they mean (Chinese, for tables, maps and plans).
-METHODS: dict[str, str] = {
-    "given": "填报",
-    "ledger": "台账",
-    "mapped": "地图标注套数",
-    "footprint": "估算：占地×层数÷户均面积",
-    "buildings": "估算：楼栋合计",
-    "land_area": "估算：用地×容积率÷户均面积",
-}
+METHODS: dict[str, str] = HOUSEHOLD_METHODS_ZH
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
