@@ -192,3 +192,12 @@ def test_estimated_households_and_unsurveyed_modes_are_said_on_the_map():
     assert _has(page, "户数：40") and "\\uff1a40\\u003cbr" in page  # a counted figure says nothing more
     assert _has(page, "管理方式：未调查") and _has(page, "未调查（管理方式待填）")
     assert '"fill": "#9e9e9e"' in page
+
+
+def test_a_street_nobody_has_surveyed_has_no_data_not_zero_coverage():
+    from zy_geo.maps import household_share
+
+    c = gpd.GeoDataFrame({"street": ["一街道", "一街道", "二街道"], "mode": [None, None, "none"],
+                          "households": [10, 20, 30]}, geometry=[box(0, 0, 1, 1)] * 3, crs="EPSG:4544")
+    share = household_share(c, "street")
+    assert np.isnan(share["一街道"]) and share["二街道"] == 0.0

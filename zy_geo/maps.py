@@ -173,7 +173,9 @@ def household_share(compounds: pd.DataFrame, by: str) -> pd.Series:
     """Household coverage share per value of ``by`` (from :func:`zy_geo.coverage.coverage_table`)."""
     from .coverage import coverage_table
 
-    return coverage_table(compounds, by=by, totals=False).set_index(by)["coverage_households"].astype(float)
+    t = coverage_table(compounds, by=by, totals=False).set_index(by)
+    share = t["coverage_households"].astype(float)
+    return share.mask(t["mode_unknown"] == t["compounds"])  # nobody surveyed there yet: 无数据, not 0 %
 
 
 class _MetricScale(MacroElement):
