@@ -448,3 +448,29 @@ def test_a_survey_of_another_city_is_checked_against_its_own_streets(tmp_path):
     cov = pd.read_excel(tmp_path / "run" / "coverage.xlsx", sheet_name=0)
     total = cov[cov.iloc[:, 0].astype(str).str.contains("合计")].iloc[0]
     assert total["户数"] == 321 + 150 and total["其中估算户数"] == 150  # 乙: 100 m × 90 m × 1.5 ÷ 90 m²
+
+
+def test_hostile_names_in_an_extract_stay_harmless_in_every_output(tmp_path):
+    from tests.test_hostile import ID_CARD, PHONE, _formulas_found, _output_texts, _pii_found
+
+    o = Osm()
+    o.box(0, 0, 80, 80, {"landuse": "residential", "name": '<img src=x onerror=alert(1)>小区'})
+    o.box(100, 0, 180, 80, {"landuse": "residential", "name": '=HYPERLINK("http://x","点我")'})
+    o.box(200, 0, 280, 80, {"landuse": "residential", "name": f"联系{PHONE}小区\u202e"})  # XML bars \x1b
+    o.box(300, 0, 380, 80, {"landuse": "residential", "name": f"身份证{ID_CARD}"})
+    o.way([(-50, 90), (400, 90)], {"highway": "residential", "name": "@SUM(1+1)"})
+    osm = o.write(tmp_path / "t.osm")
+    out = tmp_path / "out"
+    out.mkdir()
+    runner = CliRunner()
+    res = runner.invoke(cli, ["import", "osm", str(osm), "--out", str(out / "city.gpkg")])
+    assert res.exit_code == 0, res.output
+    assert "\u202e" not in res.output
+    res = runner.invoke(cli, ["run", str(out / "city.gpkg"), "--out", str(out / "run")])
+    assert res.exit_code == 0, res.output
+    texts = _output_texts(out)
+    assert not _pii_found(texts)
+    assert not _formulas_found(out)
+    page = texts["run/coverage_map.html"]
+    assert "<img src=x" not in page
+    assert not [rel for rel, text in texts.items() if "\u202e" in text]

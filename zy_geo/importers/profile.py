@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .._pii import mask_value
 from ..errors import InputError
 from ..schema import ROAD_CLASSES
 
@@ -45,7 +46,15 @@ _KEYS: dict[str, dict[str, type]] = {
     "rivers": {"areas": list, "exclude": list, "lines": list, "width_tags": list, "default_width_m": dict},
     "rail": {"match": list, "exclude": list, "bridge": list},
     "streets": {"match": list, "admin_levels": list, "body_admin_levels": list, "code_tags": list},
+    # Sources of attribute tables rather than tags (zy_geo.importers.offices): Amap/Baidu AOI exports, 三调 parcels.
+    "source": {"kind": str, "frame": str, "id_prefix": str, "id_columns": list, "name_columns": list,
+               "code_columns": list, "type_columns": list, "address_columns": list, "shape_columns": list,
+               "place_columns": list, "number_columns": list, "residential_codes": list, "residential_types": list,
+               "scattered_codes": list, "scattered_types": list, "water_codes": list,
+               "homestead_m2_per_household": float},
 }
+#: ``[source] frame`` values: the lon/lat frame of an export (converted to WGS84 on import).
+SOURCE_FRAMES = ("gcj02", "bd09", "wgs84")
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ class Profile:
         """The first name tag present (Chinese first)."""
         for key in self.get("profile", "name_tags", ["name"]):
             if tags.get(key, "").strip():
-                return tags[key].strip()
+                return str(mask_value(tags[key].strip()))  # a phone typed into a name stays out of every output
         return None
 
     def flag(self, section: str, key: str, tags: Mapping[str, str]) -> bool:
@@ -208,19 +217,29 @@ def _check(raw: dict[str, Any], where: str) -> list[str]:
         levels = raw.get("streets", {}).get(key, [])
         if isinstance(levels, list) and not all(isinstance(v, int) and not isinstance(v, bool) for v in levels):
             problems.append(f"[streets] {key} must be a list of whole numbers (admin_level), found {levels!r}")
+    frame = raw.get("source", {}).get("frame")
+    if isinstance(frame, str) and frame not in SOURCE_FRAMES:
+        problems.append(f"[source] frame must be one of {', '.join(SOURCE_FRAMES)}, found {frame!r}")
+    per_home = raw.get("source", {}).get("homestead_m2_per_household", 1.0)
+    if isinstance(per_home, int | float) and not per_home > 0:
+        problems.append(f"[source] homestead_m2_per_household must be > 0 (m² of 宅基地 per household), "
+                        f"found {per_home!r}")
     widths = raw.get("rivers", {}).get("default_width_m", {})
     if isinstance(widths, dict) and not all(isinstance(v, int | float) and v > 0 for v in widths.values()):
         problems.append(f"[rivers] default_width_m must map waterway values to widths in metres > 0, found {widths!r}")
     return problems
 
 
-def load_profile(path: str | Path | None = None) -> Profile:
+def load_profile(path: str | Path | None = None, *, shipped: str = "osm") -> Profile:
     r"""Read and check an import profile (default: the shipped OpenStreetMap profile).
 
     Parameters
     ----------
     path : str or Path, optional
         A TOML profile; see ``zy_geo/data/profiles/osm.toml`` for every section and key.
+    shipped : str
+        Without ``path``: which shipped profile (``"osm"``, ``"amap_aoi"``, ``"baidu_aoi"``,
+        ``"tdsc_parcels"``; the files in ``zy_geo/data/profiles``).
 
     Returns
     -------
@@ -244,8 +263,12 @@ def load_profile(path: str | Path | None = None) -> Profile:
     2 problems: [compounds] match: 'landuse residential' is not a tag rule; ...
     """
     if path is None:
-        text = resources.files("zy_geo").joinpath("data/profiles/osm.toml").read_text(encoding="utf-8")
-        where = "default OSM profile"
+        where = "default OSM profile" if shipped == "osm" else f"shipped profile {shipped}.toml"
+        try:
+            text = resources.files("zy_geo").joinpath(f"data/profiles/{shipped}.toml").read_text(encoding="utf-8")
+        except OSError as exc:
+            msg = f"{where} does not exist; the shipped profiles are in zy_geo/data/profiles."
+            raise InputError(msg) from exc
     else:
         p = Path(path)
         where = f"profile `{p.name}`"
@@ -270,4 +293,4 @@ def load_profile(path: str | Path | None = None) -> Profile:
     return Profile(raw, where)
 
 
-__all__ = ["Profile", "Rule", "load_profile"]
+__all__ = ["SOURCE_FRAMES", "Profile", "Rule", "load_profile"]
