@@ -474,3 +474,18 @@ def test_hostile_names_in_an_extract_stay_harmless_in_every_output(tmp_path):
     page = texts["run/coverage_map.html"]
     assert "<img src=x" not in page
     assert not [rel for rel, text in texts.items() if "\u202e" in text]
+
+
+def test_the_metric_crs_can_be_named_on_the_command_line_or_in_the_config(tmp_path):
+    o = Osm()
+    o.box(0, 0, 100, 100, {"landuse": "residential", "name": "甲"})
+    osm = o.write(tmp_path / "t.osm")
+    (tmp_path / "c.toml").write_text('metric_crs = "EPSG:4550"\n', encoding="utf-8")
+    runner = CliRunner()
+    for extra, epsg in (([], "EPSG:4549"), (["--metric-crs", "EPSG:4548"], "EPSG:4548"),
+                        (["--config", str(tmp_path / "c.toml")], "EPSG:4550")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a zone next door is warned about (lengths off > 0.1 %)
+            res = runner.invoke(cli, ["import", "osm", str(osm), "--out", str(tmp_path / "c.gpkg"), *extra])
+        assert res.exit_code == 0, res.output
+        assert pyogrio.read_info(tmp_path / "c.gpkg", layer="compounds")["crs"] == epsg

@@ -496,7 +496,8 @@ def import_osm(path: str | Path, *, profile: str | Path | Profile | None = None,
     config : Config, optional
         Its ``[households]`` parameters estimate households (defaults otherwise).
     metric_crs : str, optional
-        The metric CRS (default: the CGCS2000 3-degree zone of the data's central longitude).
+        The metric CRS (default: the config's ``metric_crs``, ``"auto"``: the CGCS2000 3-degree zone of
+        the data's central longitude).
     progress : bool
         Progress bar while reading.
 
@@ -513,6 +514,8 @@ def import_osm(path: str | Path, *, profile: str | Path | Profile | None = None,
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     features = read_osm(path, prof, bbox=bbox, progress=progress)
     params = config.settings.households if config is not None else None
+    if metric_crs is None and config is not None:
+        metric_crs = config.settings.metric_crs  # "auto" unless the config names one
     return build_city(features, profile=prof, streets=streets, jurisdictions=jurisdictions, params=params,
                       metric_crs=metric_crs)
 
