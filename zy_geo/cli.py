@@ -368,7 +368,7 @@ def demo(scale: float, seed: int, config: Path | None, out_dir: Path, metric_crs
 
 @cli.group(name="import")
 def import_() -> None:
-    """Build a city GeoPackage from real data: an OpenStreetMap extract (``import osm``)."""
+    """Build a city GeoPackage from real data: OSM (``osm``), Amap/Baidu AOI (``aoi``), 三调 parcels (``parcels``)."""
 
 
 @import_.command(name="osm")
@@ -407,6 +407,118 @@ def import_osm(source: Path, out: Path, bbox: str | None, streets: Path | None, 
         _echo(f"{kind}: {path}")
     for problem in list(city.problems.warnings)[:5]:
         _echo(f"warning: {problem.message}", fg="yellow")
+
+
+def _checked_import_frame(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``gcj02``/``bd09``/``wgs84`` (any usual spelling), or a usage error saying which to write."""
+    if value is None:
+        return None
+    from .importers.offices import canonical_frame
+
+    canon = canonical_frame(value)
+    if canon not in ("gcj02", "bd09", "wgs84"):
+        msg = (f"{value!r} is not a frame: use gcj02 (Amap/Gaode, Tencent), bd09 (Baidu) or wgs84 (GPS, 天地图, "
+               "OSM, CGCS2000 lon/lat).")
+        raise click.BadParameter(msg, ctx, param)
+    return canon
+
+
+def _write_imported(import_city, out: Path, force: bool, inputs: list[Path], config: Path | None) -> None:
+    """Load the config, run one importer, write the city and say what it holds (``import aoi``/``parcels``)."""
+    from .config import load_config
+    from .write import single_file
+
+    try:
+        cfg = load_config(config)
+        single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="city GeoPackage")
+        city = import_city(cfg)
+        files = city.write(out, force=force, inputs=inputs)
+    except ZyGeoError as exc:
+        _fail(exc)
+    for line in city.summary_lines():
+        _echo(line)
+    _echo(city.metadata.get("frame_note", ""))
+    for kind, path in files.items():
+        _echo(f"{kind}: {path}")
+    for problem in list(city.problems.warnings)[:5]:
+        _echo(f"warning: {problem.message}", fg="yellow")
+    others = sum(p.code == "not_residential" for p in city.problems)
+    if others:
+        _echo(f"{others:,} row{'s' if others > 1 else ''} of other types listed in the problems file "
+              "(not_residential).")
+
+
+_import_out = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                           help="The city .gpkg to write (problems go to <name>_problems.csv beside it).")
+_import_streets = click.option("--streets", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                               help="Street (街道/乡镇) boundaries (a polygon layer with a `street` column); "
+                                    "without it the whole extent is one street.")
+_import_jurisdictions = click.option(
+    "--jurisdictions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV code,street,body naming each street's responsible body (as zy_geo/data/central_city.csv).")
+_import_metric_crs = click.option(
+    "--metric-crs", "metric_crs", callback=_checked_metric_crs, metavar="EPSG:xxxx|auto",
+    help="Metric CRS (default: the CGCS2000 3-degree zone of the data).")
+
+
+@import_.command(name="aoi")
+@click.argument("source_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_import_out
+@click.option("--source", type=click.Choice(["amap", "baidu", "other"]), default="amap", show_default=True,
+              help="Whose export: amap (高德, GCJ-02), baidu (百度, BD-09), other (needs --frame).")
+@click.option("--frame", callback=_checked_import_frame, metavar="gcj02|bd09|wgs84",
+              help="The frame of the coordinates, converted to WGS84 (default: that of --source, or of the profile).")
+@_import_streets
+@_import_jurisdictions
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Columns and residential codes TOML (default: zy_geo/data/profiles/amap_aoi.toml or "
+                   "baidu_aoi.toml; copy and edit it).")
+@_import_metric_crs
+@_config_option
+@_force
+def import_aoi(source_file: Path, out: Path, source: str, frame: str | None, streets: Path | None,
+               jurisdictions: Path | None, profile: Path | None, metric_crs: str | None, config: Path | None,
+               force: bool) -> None:
+    """An Amap/Baidu AOI export (GeoJSON, Shapefile, GeoPackage, CSV/XLSX with a polygon column) → a city GeoPackage.
+
+    Residential AOIs (Amap typecode 120300–120303, Baidu tag 住宅区) become compounds; every other
+    row is listed in the problems file.
+    """
+    from .importers import import_aoi as run_import
+
+    inputs = [p for p in (source_file, streets, jurisdictions, profile, config) if p is not None]
+    _write_imported(lambda cfg: run_import(source_file, source=source, frame=frame, profile=profile, streets=streets,
+                                           jurisdictions=jurisdictions, config=cfg, metric_crs=metric_crs),
+                    out, force, inputs, config)
+
+
+@import_.command(name="parcels")
+@click.argument("source_file", metavar="FILE", type=click.Path(exists=True, path_type=Path))
+@_import_out
+@_import_streets
+@_import_jurisdictions
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Land-use codes TOML (default: zy_geo/data/profiles/tdsc_parcels.toml; copy and edit it).")
+@click.option("--encoding", help="Attribute text encoding when detection is wrong, e.g. GBK.")
+@click.option("--layer", help="The 地类图斑 layer of a multi-layer file (default: DLTB, else the first).")
+@click.option("--crs", help="The CRS of a file without .prj, e.g. EPSG:4544.")
+@_import_metric_crs
+@_config_option
+@_force
+def import_parcels(source_file: Path, out: Path, streets: Path | None, jurisdictions: Path | None,
+                   profile: Path | None, encoding: str | None, layer: str | None, crs: str | None,
+                   metric_crs: str | None, config: Path | None, force: bool) -> None:
+    """Land-survey parcels (三调 地类图斑: Shapefile, GeoPackage) → a city GeoPackage.
+
+    DLBM 0701 城镇住宅用地 become compounds, 0702 农村宅基地 scattered housing (households estimated
+    from the parcel area), 1101–1103 water the rivers layer; every other parcel is listed in the problems file.
+    """
+    from .importers import import_parcels as run_import
+
+    inputs = [p for p in (source_file, streets, jurisdictions, profile, config) if p is not None]
+    _write_imported(lambda cfg: run_import(source_file, profile=profile, streets=streets, jurisdictions=jurisdictions,
+                                           config=cfg, metric_crs=metric_crs, encoding=encoding, layer=layer, crs=crs),
+                    out, force, inputs, config)
 
 
 def main() -> None:
