@@ -159,7 +159,7 @@ class Settings(Checked):
         basis="notice", cite=f"{NOTICE} §五(二): 沱西中心城区市、区各承担50%", zh="沱西市级承担比例")
     cofund_layer: str = option(
         "tuoxi", "City layer of the co-funded area (Ziyang: Tuoxi); a city without it: the responsible body pays "
-        "everything.", basis="notice", zh="市区共担范围图层")
+        "everything.", basis="notice", cite=f"{NOTICE} §五(二): 沱西中心城区", zh="市区共担范围图层")
     cofund_body: str = option(
         "雁江区", "Responsible body whose compounds inside the co-funded area share the subsidy with the city "
         '("" = every body).', basis="notice", cite=f"{NOTICE} §五(二)", zh="市区共担的责任主体")

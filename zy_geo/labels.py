@@ -113,4 +113,5 @@ HOUSEHOLD_METHODS_ZH: dict[str, str] = {
     "footprint": "估算：占地×层数÷户均面积",
     "buildings": "估算：楼栋合计",
     "land_area": "估算：用地×容积率÷户均面积",
+    "homestead": "估算：宅基地面积÷户均宅基地面积",
 }
