@@ -366,6 +366,38 @@ def demo(scale: float, seed: int, config: Path | None, out_dir: Path, metric_crs
     _report_run(result)
 
 
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .xlsx to write: 汇总 (by street and total), 区域变化, 单元变动, 说明.")
+@click.option("--map", "map_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also an .html map of the changes over the new proposal (opens offline).")
+@_force
+def diff_(old: Path, new: Path, out: Path, map_out: Path | None, force: bool) -> None:
+    """What changed between two proposals of one city (OLD.gpkg → NEW.gpkg, from `zy-geo propose`).
+
+    Areas added, removed and changed (matched by their units, not their ids: splits and merges are
+    named), units that moved, and households, new fence and cost by street and in total.
+    """
+    from .diff import diff_proposals
+    from .write import single_file
+
+    try:
+        single_file(out, suffixes=(".xlsx",), inputs=[old, new], force=force, what="diff workbook")
+        if map_out is not None:
+            single_file(map_out, suffixes=(".html", ".htm"), inputs=[old, new], force=force, what="diff map")
+        result = diff_proposals(old, new)
+        result.to_xlsx(out, force=force)
+        if map_out is not None:
+            result.save_map(map_out, force=force)
+    except ZyGeoError as exc:
+        _fail(exc)
+    for line in result.summary_lines():
+        _echo(line)
+    _echo(f"workbook: {out}" + (f"\nmap: {map_out}" if map_out is not None else ""))
+
+
 @cli.group(name="import")
 def import_() -> None:
     """Build a city GeoPackage from real data: OSM (``osm``), Amap/Baidu AOI (``aoi``), 三调 parcels (``parcels``)."""
