@@ -12,6 +12,10 @@ A config file is a reproducible script of a run; every section and key is option
     [proposal.streets."莲花街道"]          # overrides for one street
     max_households = 800
 
+    [[proposal.together]]                 # decisions that bind the proposal (zy_geo.areas.decisions)
+    units = ["512002001-0003", "512002001-0004"]
+    reason = "两小区业主大会同意合并"
+
     [prices]                              # unit prices in yuan (Prices; estimates, the notice sets none)
     fence_per_m_yuan = 120
 
@@ -48,7 +52,7 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -56,6 +60,9 @@ from ._options import Checked, Issue, check_values, closest, documented, format_
 from .crs import METRIC_CRS, metric_crs_problem
 from .errors import InputError, ProblemReport
 from .schema import ROAD_CLASSES
+
+if TYPE_CHECKING:
+    from .areas.decisions import Decisions
 
 NOTICE = "资府办函〔2023〕9号"
 
@@ -244,6 +251,9 @@ class ProposalParams(Checked):
         "exact partition: inf puts coverage first, 0 the least new fence (a small unit that costs more fence "
         "to join than to enclose alone is left as a remainder).", ge=0, allow_inf=True,
         zh="每多覆盖1户可多建围挡（米）")
+    merge_consent_min: float = option(
+        2 / 3, "Owners' consent share (ledger 业主同意比例) a compound needs to be merged; below it the compound is "
+        "treated as no_merge (ledger 同意合并 = 否 too).", ge=0, le=1, zh="同意合并业主比例下限")
 
     invariants = (_min_not_above_max,)
 
@@ -298,6 +308,9 @@ class Config:
         ``[modes]``: thresholds of the management-mode rules.
     source : Path or None
         The file read (None: the defaults).
+    decisions : Decisions
+        ``[[proposal.together]]``, ``[[proposal.apart]]``, ``no_merge`` and ``exclude`` in ``[proposal]``:
+        the decisions of planners and residents that bind the proposal (:mod:`zy_geo.areas.decisions`).
 
     Examples
     --------
@@ -313,6 +326,7 @@ class Config:
     streets: dict[str, ProposalParams] = field(default_factory=dict)
     modes: ModeRules = field(default_factory=ModeRules)
     source: Path | None = field(default=None, compare=False)
+    decisions: Decisions = field(default_factory=lambda: _no_decisions())
 
     @property
     def prices(self) -> Prices:
@@ -401,9 +415,12 @@ class Config:
                 mark = (f"default ({opt.cite})" if opt.cite else "default") if value == opt.default \
                     else f"changed (default {show(opt.default)})"
                 body.append(f"{key} = {show(value)}  # {mark}" + ("" if changed_only else f": {opt.doc}"))
+            keys, tables = self.decisions.toml_lines() if section == "proposal" and not street else ([], [])
+            body += keys
             if section and (body or street):
                 lines += ([""] if lines else []) + [f"[{section}.{show(name)}]" if street else f"[{section}]"]
             lines += body
+            lines += tables if lines else tables[1:]  # no blank first line
         return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -415,7 +432,8 @@ def load_config(path: str | Path | None = None) -> Config:
     path : str or Path, optional
         UTF-8 TOML file (a byte-order mark is fine) with any of the top-level settings and the
         sections ``[proposal]``, ``[proposal.streets."<street>"]``, ``[prices]``, ``[operating]``,
-        ``[modes]``. None: the defaults.
+        ``[modes]``, and the decisions ``[[proposal.together]]``, ``[[proposal.apart]]``, ``no_merge`` and
+        ``exclude`` (:mod:`zy_geo.areas.decisions`). None: the defaults.
 
     Returns
     -------
@@ -567,7 +585,13 @@ class _Checker:
         opts = options_of(cls)
         given = {}
         for key, value in raw.items():
-            if section == "proposal" and street is None and key == "streets":
+            if section == "proposal" and street is None and key in ("streets", *DECISION_KEYS):
+                continue  # street sections and decisions are read on their own
+            if section == "proposal" and street is not None and key in DECISION_KEYS:
+                self.add(f"[[{name}.{key}]]" if key in ("together", "apart") else where,
+                         Issue(key, "is a decision, and decisions are city-wide (unit ids are unique across the "
+                               "city)", f"move it to [[proposal.{key}]]" if key in ("together", "apart")
+                               else f"move it to [proposal] ({key} = ...)", value, "city_wide"))
                 continue
             if isinstance(value, dict):
                 known = [STREETS] if section == "proposal" and street is None else [s for s in SECTIONS if s]
@@ -640,8 +664,27 @@ def _load(path: Path, *, sections: Collection[str], base: Config) -> Config:
         else:
             check.add(f"[{STREETS}]", Issue(street, f"must be a section {header}, found {show(raw)}",
                                             f"write {header} and the settings it overrides under it", raw))
+    decisions = base.decisions
+    if "proposal" in sections:
+        from .areas.decisions import decisions_from_toml
+
+        decisions, issues = decisions_from_toml(tables.get("proposal", {}), source=str(path))
+        for where, issue in issues:
+            check.add(where, issue)
     check.raise_if_any()
     streets = {k: v if isinstance(v, ProposalParams) else ProposalParams(**v) for k, v in streets.items()}
     settings = Settings(**values[""], prices=Prices(**values["prices"]), operating=Operating(**values["operating"]),
                         households=HouseholdEstimate(**values["households"]))
-    return Config(settings, ProposalParams(**values["proposal"]), streets, ModeRules(**values["modes"]), path)
+    return Config(settings, ProposalParams(**values["proposal"]), streets, ModeRules(**values["modes"]), path,
+                  decisions)
+
+
+#: Keys of ``[proposal]`` that hold decisions, not options (:data:`zy_geo.areas.decisions.DECISION_KEYS`).
+DECISION_KEYS = ("together", "apart", "no_merge", "exclude")
+
+
+def _no_decisions() -> Decisions:
+    """No decisions (imported late: :mod:`zy_geo.areas` reads this module first)."""
+    from .areas.decisions import Decisions
+
+    return Decisions()

@@ -73,16 +73,28 @@ REASONS_ZH = {
     "barrier": "河流/铁路/主干路/街道界线阻隔",
     "proximity": "附近再无可合并单元",
     "fence": "合并反而增加围挡",
+    # decisions of planners and residents (areas/decisions.py)
+    "decision:together": "按决定合并",
+    "decision:together-across": "按决定跨越阻隔合并",
+    "decision:apart": "按决定不得同区",
+    "decision:no_merge": "居民不同意合并",
+    "over_max_households": "超过户数上限（按决定）",
+    "over_max_extent": "超过范围上限（按决定）",
+    "under_min_households": "低于最少户数（按决定）",
+    "no_merge": "居民不同意合并",
+    "exclude": "不纳入本次方案",
 }
 #: How an absorbed group is enclosed: the managed neighbour's fence moved out around it, or its own.
 ABSORB_HOW_ZH = {"extend": "外扩已管理小区围挡", "own": "保留自身围合、纳入其管理"}
 
 # -- The proposal (proposals_summary.xlsx, map) (areas/propose.py) --------------------------------
-OUTCOMES = {"area": "纳入管理区域", "absorbed": "并入相邻已管理小区（扩围）", "remainder": "暂不能合并（需另行处理）"}
+OUTCOMES = {"area": "纳入管理区域", "absorbed": "并入相邻已管理小区（扩围）", "remainder": "暂不能合并（需另行处理）",
+            "excluded": "不纳入本次方案"}
 SUMMARY_ZH = {
     "street": "街道（镇）", "units": "单元数", "households": "无物业户数", "areas": "拟划管理区域数",
     "households_in_areas": "纳入区域户数", "households_absorbed": "扩围并入户数",
-    "households_remaining": "待处理户数", "covered_share": "覆盖比例", "new_fence_m": "新建围挡（米）",
+    "households_remaining": "待处理户数", "households_excluded": "不纳入方案户数", "covered_share": "覆盖比例",
+    "new_fence_m": "新建围挡（米）",
     "fence_per_household_m": "户均围挡（米）", "cost_yuan": "估算造价（元）", "areas_over_cap": "超5万元区域数",
 }
 AREA_ZH = {
@@ -91,7 +103,8 @@ AREA_ZH = {
     "perimeter_m": "周长（米）", "existing_wall_m": "已有围墙（米）", "facade_m": "建筑外墙围合（米）",
     "new_fence_m": "新建围挡（米）", "fence_per_household_m": "户均围挡（米）", "vehicle_gates": "车行出入口",
     "pedestrian_gates": "人行出入口", "gates": "出入口合计", "cameras": "监控（个）", "cost_yuan": "估算造价（元）",
-    "subsidy_yuan": "可获奖补（元）", "over_cap": "超5万元上限", "bound_by": "约束条件", "explanation": "说明",
+    "subsidy_yuan": "可获奖补（元）", "over_cap": "超5万元上限", "bound_by": "约束条件", "decision": "决定",
+    "explanation": "说明",
 }
 MEMBER_ZH = {
     "unit_id": "单元编号", "source": "来源", "kind": "类型", "households": "户数", "walled": "已有围墙",
@@ -99,6 +112,7 @@ MEMBER_ZH = {
     "enclosure_id": "围合单元", "outcome": "去向", "area_id": "区域编号", "absorbed_by": "并入小区",
     "reason": "原因", "suggested_mode": "建议管理方式", "group_households": "所在组户数",
     "absorb_fence_m": "扩围新建围挡（米，按组）", "absorb_how": "扩围方式", "absorb_group": "扩围分组",
+    "decision": "决定",
 }
 #: How the 参数 sheet marks a default, by where it comes from (``Option.basis`` in :mod:`zy_geo.config`).
 DEFAULT_ZH = {"notice": "默认（通知规定）", "estimate": "默认（估算用，请按本地价格替换）", "planning": "默认"}

@@ -281,7 +281,8 @@ def run(
 
     t = time.perf_counter()
     proposals = _propose_layers(compounds, layers, params=cfg.proposal, street_params=cfg.streets,
-                                settings=cfg.settings, progress=progress, crs=crs) if "streets" in layers else None
+                                settings=cfg.settings, decisions=cfg.decisions, progress=progress,
+                                crs=crs) if "streets" in layers else None
     timings["propose"] = time.perf_counter() - t
 
     plans = None
@@ -399,7 +400,8 @@ def propose(
     value, source = _metric_crs(metric_crs, cfg)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame, metric_crs=value, frames=frames)
     result = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
-                             settings=cfg.settings, progress=progress, crs=crs_record(layers, source=source))
+                             settings=cfg.settings, decisions=cfg.decisions, progress=progress,
+                             crs=crs_record(layers, source=source))
     if out is not None:
         inputs = [Path(p) for p in (city, ledger, config) if isinstance(p, str | Path)]
         folder, name = single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="proposal")
@@ -482,7 +484,7 @@ def plan(
                     cfg.settings.cofund_layer)
     if proposals is None:
         proposals = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
-                                    settings=cfg.settings, progress=progress, crs=crs)
+                                    settings=cfg.settings, decisions=cfg.decisions, progress=progress, crs=crs)
     else:
         if not isinstance(proposals, ProposalResult):
             proposals = ProposalResult.from_gpkg(proposals, params=cfg.proposal)

@@ -73,6 +73,8 @@ LEDGER_COLUMNS: dict[str, tuple[str, str]] = {
     "mode": ("string", "管理方式"),
     "party_org": ("boolean", "有党组织"),
     "owners_committee": ("boolean", "有业委会"),
+    "consent_merge": ("boolean", "同意合并"),
+    "owners_consent_share": ("Float64", "业主同意比例"),
     "lon": ("Float64", "经度"),
     "lat": ("Float64", "纬度"),
     "source_row": ("Int64", "台账行号"),

@@ -4,10 +4,13 @@ The way through: :mod:`~zy_geo.areas.units` (compounds and scattered buildings a
 :mod:`~zy_geo.areas.enclosures` (ground cut by rivers, rail, roads and street lines) →
 :mod:`~zy_geo.areas.fencing` (boundary, walls, new fence, gates, cameras, cost) →
 :mod:`~zy_geo.areas.propose` (:func:`propose_areas`, using the private solvers ``_solve`` and
-``_exact``). The proposal parameters are declared in :mod:`zy_geo.config` (read from TOML once per run).
+``_exact``). The proposal parameters are declared in :mod:`zy_geo.config` (read from TOML once per run);
+the decisions of planners and residents that bind a proposal in :mod:`~zy_geo.areas.decisions`.
 """
 
 from .config import ProposalParams, load_proposal_config
+from .decisions import Apart, Decisions, Together
 from .propose import ProposalResult, propose_areas
 
-__all__ = ["ProposalParams", "ProposalResult", "load_proposal_config", "propose_areas"]
+__all__ = ["Apart", "Decisions", "ProposalParams", "ProposalResult", "Together", "load_proposal_config",
+           "propose_areas"]

@@ -14,11 +14,16 @@ best partition of each can be found exactly instead of greedily:
    many metres per covered household instead. With ``respect_cost_cap``, a candidate over the subsidy
    cap is not used when it splits into two viable candidates that are each under it.
 
+Decisions (:mod:`zy_geo.areas.decisions`) bind the partition: the units of a together group are one
+candidate that is always usable, whatever the limits, and no candidate splits it (its members
+alone are no candidates); no candidate holds both units of an apart pair.
+
 The constraint that kept two neighbouring groups apart is recorded for the explanations.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from functools import cache
@@ -80,8 +85,9 @@ class _Cluster:
     """Candidates of one cluster and the figures the programme needs."""
 
     def __init__(self, members: np.ndarray, adj: np.ndarray, hh: np.ndarray, bounds: np.ndarray,
-                 p: ProposalParams):
+                 p: ProposalParams, locked: list[int] | None = None, apart: list[int] | None = None):
         self.members, self.p = members, p
+        self.apart = apart or []
         n = len(members)
         self.full = (1 << n) - 1
         masks, bits = _subsets(n)
@@ -93,9 +99,13 @@ class _Cluster:
         single = bits.sum(axis=1) == 1
         self.ok = single | (_connected(bits, adj) & (self.hh <= p.max_households)
                             & (self.extent <= p.max_extent_m) & (self.hh >= p.min_households))
+        for c in locked or []:  # a together group: always a candidate, never split
+            self.ok = (self.ok | (masks == c)) & (((masks & c) == 0) | ((masks & c) == c))
+        for q in self.apart:  # an apart pair: never in one candidate
+            self.ok &= (masks & q) != q
         self.masks, self.bits = masks[self.ok], bits[self.ok]
         # no group of two or more is possible: every unit stays alone, nothing to price
-        self.trivial = len(self.masks) == n
+        self.trivial = bool((self.bits.sum(axis=1) == 1).all())
         # coverage first and a pair that can be one area while one of the two cannot stand alone: the pair
         # covers more households than any other split, so it is the answer without pricing
         self.forced = (not self.trivial and n == 2 and math.isinf(p.coverage_weight_m)
@@ -137,20 +147,26 @@ class _Cluster:
             if multi and p.respect_cost_cap and self.cost[m] > cap and self._splits_under_cap(m, cap):
                 continue
             usable[m] = (h if h >= p.min_households else 0, f)
-        # best[mask] = (households in viable groups, new fence, groups) over partitions of mask
-        best: list[tuple[int, float, tuple[int, ...]]] = [(0, 0.0, ())] * (self.full + 1)
+        # best[mask] = (households in viable groups, new fence, groups) over partitions of mask; None: no
+        # partition (a mask that splits a together group)
+        best: list[tuple[int, float, tuple[int, ...]] | None] = [(0, 0.0, ())] * (self.full + 1)
         for mask in range(1, self.full + 1):
             top: tuple[int, float, tuple[int, ...]] | None = None
             for s in _with_lowest(mask):  # the group holding the lowest unit, then the rest's best
                 if s in usable:
+                    rest = best[mask ^ s]
+                    if rest is None:
+                        continue
                     h, f = usable[s]
-                    bh, bf, bg = best[mask ^ s]
+                    bh, bf, bg = rest
                     c = (bh + h, bf + f, (*bg, s))
                     if top is None or _better(c, top, p.coverage_weight_m):
                         top = c
-            assert top is not None
-            best[mask] = top  # singles are always usable, so every mask has a partition
-        chosen = sorted(best[self.full][2])
+            best[mask] = top
+        final = best[self.full]
+        # free units alone and together groups whole are always usable, so the whole cluster has a partition
+        assert final is not None
+        chosen = sorted(final[2])
         return chosen, self._reasons(chosen, usable, cap)
 
     def _reasons(self, chosen: list[int], usable: dict, cap: float) -> dict[int, set[str]]:
@@ -170,7 +186,9 @@ class _Cluster:
                     continue
                 u = a | b
                 h = self.households(u)
-                if h > p.max_households:
+                if any((u & q) == q for q in self.apart):
+                    why = "decision:apart"
+                elif h > p.max_households:
                     why = "max_households"
                 elif self.extent[u - 1] > p.max_extent_m:
                     why = "max_extent"
@@ -194,6 +212,8 @@ def partition_exactly(
     params: list[ProposalParams],
     price: Callable[[list[np.ndarray]], tuple[np.ndarray, np.ndarray]],
     cap: float,
+    together: list[np.ndarray] | None = None,
+    apart: list[tuple[int, int]] | None = None,
 ) -> list[tuple[np.ndarray, set[str]]]:
     """Best partition of each cluster.
 
@@ -211,6 +231,11 @@ def partition_exactly(
         Groups of unit positions → (new fence m, cost yuan) of each.
     cap : float
         The subsidy cap (yuan).
+    together : list of ndarray, optional
+        Unit positions that must form one group (decisions; each within one cluster): linked, never split,
+        and a candidate whatever the limits.
+    apart : list of (int, int), optional
+        Pairs of unit positions never in one group.
 
     Returns
     -------
@@ -222,12 +247,25 @@ def partition_exactly(
         for k, u in enumerate(members.tolist()):
             pos[u] = (c, k)
     adj = [np.zeros((len(m), len(m)), dtype=bool) for m in clusters]
+    locked: list[list[int]] = [[] for _ in clusters]
+    cannot: list[list[int]] = [[] for _ in clusters]
+    for group in together or []:
+        c, _ = pos[int(group[0])]
+        ks = [pos[int(u)][1] for u in group]
+        for a, b in itertools.pairwise(ks):  # a together group is linked, whatever the gaps
+            adj[c][a, b] = adj[c][b, a] = True
+        locked[c].append(sum(1 << k for k in ks))
+    for i, j in apart or []:
+        (ci, ki), (cj, kj) = pos[int(i)], pos[int(j)]
+        if ci == cj:
+            cannot[ci].append((1 << ki) | (1 << kj))
     for i, j in zip(*edges, strict=True):
         ci, ki = pos[int(i)]
         cj, kj = pos[int(j)]
         if ci == cj:
             adj[ci][ki, kj] = adj[ci][kj, ki] = True
-    solved = [_Cluster(m, a, hh[m], bounds[m], p) for m, a, p in zip(clusters, adj, params, strict=True)]
+    solved = [_Cluster(m, a, hh[m], bounds[m], p, lk, ap)
+              for m, a, p, lk, ap in zip(clusters, adj, params, locked, cannot, strict=True)]
     groups = [g for s in solved for g in s.groups()]
     fence, cost = price(groups) if groups else (np.zeros(0), np.zeros(0))
     start = 0

@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from ..config import ProposalParams, Settings
 from ..labels import ABSORB_HOW_ZH, REASONS_ZH
 from ._exact import EXACT_LIMIT, partition_exactly
+from .decisions import BARRIER_ZH, Binding
 from .fencing import Enclosure, Surroundings, enclose_many
 
 _LIMITS = ("max_households", "max_extent", "cost_cap")
@@ -23,13 +24,16 @@ _LIMITS = ("max_households", "max_extent", "cost_cap")
 class _GroupPricer:
     """Exact enclosure of groups of units, one vectorised :func:`zy_geo.areas.fencing.enclose_many` pass per call.
 
-    Each group is clipped to the enclosure of its first unit, with that unit's street's hull ratio.
+    Each group is clipped to the enclosure of its first unit, with that unit's street's hull ratio; a group
+    whose first unit is ``unclipped`` (a together group allowed across a barrier) is not clipped.
     """
 
     def __init__(self, geoms: np.ndarray, walled: np.ndarray, enc_of: np.ndarray, enc_geom: dict,
-                 p_of: list[ProposalParams], around: Surroundings, settings: Settings):
+                 p_of: list[ProposalParams], around: Surroundings, settings: Settings,
+                 unclipped: np.ndarray | None = None):
         self.geoms, self.walled, self.enc_of, self.enc_geom = geoms, walled, enc_of, enc_geom
         self.p_of, self.around, self.settings = p_of, around, settings
+        self.unclipped = unclipped if unclipped is not None else np.zeros(len(geoms), dtype=bool)
 
     def __call__(self, groups: list[np.ndarray]) -> list:
         """Groups given as unit positions."""
@@ -43,7 +47,8 @@ class _GroupPricer:
         if not geom_groups:
             return []
         of = np.repeat(np.arange(len(geom_groups)), [len(g) for g in geom_groups])
-        within = np.array([self.enc_geom.get(self.enc_of[u]) if self.enc_of[u] else None for u in units], dtype=object)
+        within = np.array([self.enc_geom.get(self.enc_of[u]) if self.enc_of[u] and not self.unclipped[u] else None
+                           for u in units], dtype=object)
         return enclose_many(np.concatenate(geom_groups), of, walled=np.concatenate(walled_groups),
                             settings=self.settings, within=within, around=self.around,
                             hull_ratio=np.array([self.p_of[u].hull_ratio for u in units]))
@@ -89,6 +94,7 @@ class _Clusters:
         self.hulls: list[Any] = hulls  # hull points per root; None once a root is settled by the exact partition
         self.walled_m = walled_m.astype(float).copy()
         self.refused: dict[int, set[str]] = {}
+        self.apart: dict[int, set[int]] = {}  # root → units its members may never share an area with
 
     def find(self, i: int) -> int:
         root = i
@@ -107,7 +113,13 @@ class _Clusters:
         self.walled_m[keep] += self.walled_m[drop]
         self.hulls[keep] = pts
         self.refused[keep] = self.refused.get(keep, set()) | self.refused.pop(drop, set())
+        if drop in self.apart:
+            self.apart[keep] = self.apart.get(keep, set()) | self.apart.pop(drop)
         return keep
+
+    def kept_apart(self, a: int, b: int) -> bool:
+        """Whether roots ``a`` and ``b`` hold the two units of an apart decision."""
+        return any(self.find(v) == b for v in self.apart.get(a, ()))
 
     def refuse(self, a: int, b: int, reason: str) -> None:
         self.refused.setdefault(a, set()).add(reason)
@@ -182,13 +194,21 @@ def solve(
     settings: Settings,
     roads: gpd.GeoDataFrame | None,
     buildings: gpd.GeoDataFrame | None,
+    binding: Binding | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Group units into areas; return (areas, members, remainders)."""
+    """Group units into areas; return (areas, members, remainders).
+
+    ``binding``: decisions resolved against these units (:func:`zy_geo.areas.decisions.bind_decisions`).
+    """
     crs = units.crs
+    bind = binding or Binding()
     # enclosure ids as plain text, "" where a unit lies in no enclosure (NA-free comparisons)
     units = units.assign(enclosure_id=units["enclosure_id"].astype("string").fillna("").to_numpy(dtype=object))
     anchors = units[units["role"] == "anchor"].reset_index(drop=True)
-    cand = units[units["role"] == "unit"].reset_index(drop=True)
+    is_unit = (units["role"] == "unit").to_numpy()
+    out_of = units["unit_id"].astype(str).isin(list(bind.exclude)).to_numpy() & is_unit
+    excluded = units[out_of]
+    cand = units[is_unit & ~out_of].reset_index(drop=True)
     n = len(cand)
     p_of = [street_params.get(s, params) if isinstance(s, str) else params for s in cand["street"]]
     gap = np.array([p.max_gap_m for p in p_of])
@@ -206,11 +226,30 @@ def solve(
     crossable = set().union(*(p.crossable for p in [params, *street_params.values()]))
     around = Surroundings(buildings, roads, crossable)
 
-    price = _GroupPricer(geoms, walled, enc_of, enc_geom, p_of, around, settings)
+    # decisions as unit positions: together groups (across a barrier or not), apart pairs, units alone
+    at = {u: k for k, u in enumerate(uid.tolist())}  # unit id → position
+    groups = [np.array(sorted(at[u] for u in g.units), dtype=np.int64) for g in bind.groups]
+    across = [bool(g.across) for g in bind.groups]
+    no_merge = np.zeros(n, dtype=bool)
+    no_merge[[at[u] for u in bind.no_merge]] = True
+    spans = np.zeros(n, dtype=bool)  # units of a together group allowed across a barrier
+    for g, acr in zip(groups, across, strict=True):
+        spans[g] |= acr
+    alone = no_merge | spans  # linked to nothing: no other unit joins them
+    for u, v in bind.apart:
+        cl.apart.setdefault(at[u], set()).add(at[v])
+        cl.apart.setdefault(at[v], set()).add(at[u])
+    price = _GroupPricer(geoms, walled, enc_of, enc_geom, p_of, around, settings, unclipped=spans)
 
     edges = _edges(cand, gap)
-    # clusters: units linked within the gap in one enclosure; small ones are partitioned exactly
-    link = coo_matrix((np.ones(len(edges)), (edges["i"].to_numpy(), edges["j"].to_numpy())), shape=(n, n))
+    if alone.any():
+        edges = edges[~(alone[edges["i"].to_numpy()] | alone[edges["j"].to_numpy()])].reset_index(drop=True)
+    # clusters: units linked within the gap in one enclosure (and together groups); small ones are partitioned
+    # exactly
+    chain = [(g[k], g[k + 1]) for g, acr in zip(groups, across, strict=True) if not acr for k in range(len(g) - 1)]
+    li = np.concatenate([edges["i"].to_numpy(), np.array([a for a, _ in chain], dtype=np.int64)])
+    lj = np.concatenate([edges["j"].to_numpy(), np.array([c for _, c in chain], dtype=np.int64)])
+    link = coo_matrix((np.ones(len(li)), (li, lj)), shape=(n, n))
     comp = connected_components(link, directed=False)[1] if n else np.zeros(0, dtype=np.int64)
     size = np.bincount(comp, minlength=n)[comp]
     limit = np.array([min(p.exact_max_units, EXACT_LIMIT) for p in p_of], dtype=np.int64)
@@ -231,18 +270,32 @@ def solve(
     in_exact = exact[edges["i"].to_numpy()] if len(edges) else np.zeros(0, dtype=bool)
     for members, reasons in partition_exactly(
             clusters, (edges["i"].to_numpy()[in_exact], edges["j"].to_numpy()[in_exact]), hh=hh, bounds=bounds,
-            params=[p_of[c[0]] for c in clusters], price=figures, cap=cap):
+            params=[p_of[c[0]] for c in clusters], price=figures, cap=cap,
+            together=[g for g in groups if exact[g[0]]],
+            apart=[(at[u], at[v]) for u, v in bind.apart if exact[at[u]] and comp[at[u]] == comp[at[v]]]):
         root = cl.find(int(members[0]))
         for m in members[1:]:
             root = cl.union(root, cl.find(int(m)), None)
         if reasons:
             cl.refused.setdefault(root, set()).update(reasons)
 
+    # together groups outside the exact partition are merged before the greedy pass, whatever the limits
+    for g in groups:
+        if exact[g[0]]:
+            continue
+        pts = _hull(np.vstack([cl.hulls[cl.find(int(k))] for k in g]))[0]
+        root = cl.find(int(g[0]))
+        for k in g[1:]:
+            root = cl.union(root, cl.find(int(k)), pts)
+
     for e in edges[~in_exact].itertuples(index=False):
         a, b = cl.find(e.i), cl.find(e.j)
         if a == b:
             continue
         p = p_of[e.i]
+        if cl.apart and cl.kept_apart(a, b):
+            cl.refuse(a, b, "decision:apart")
+            continue
         if cl.hh[a] + cl.hh[b] > p.max_households:
             cl.refuse(a, b, "max_households")
             continue
@@ -278,6 +331,11 @@ def solve(
     min_hh = np.array([p.min_households for p in p_of])
     # a unit outside every enclosure (in the river, outside the streets) is never an area: it has no street
     viable_root = {r: bool(cl.hh[r] >= min_hh[r] and enc_of[r]) for r in np.unique(roots)}
+    # a together group is one area whatever its size (the decision is the residents')
+    together_root: dict[int, list[int]] = {}  # root → the together groups it holds
+    for gi, g in enumerate(groups):
+        together_root.setdefault(cl.find(int(g[0])), []).append(gi)
+    viable_root.update({r: True for r in together_root})
     # households of each unit's whole cluster (all units linked within the gap in its enclosure)
     cluster_hh = np.bincount(comp, weights=hh, minlength=n)[comp].astype(np.int64) if n else np.zeros(0, np.int64)
 
@@ -294,7 +352,7 @@ def solve(
         a_enc = anchors["enclosure_id"].to_numpy(dtype=object)
         a_uid = anchors["unit_id"].to_numpy(dtype=object)
         small = [r for r in sorted(r for r, ok in viable_root.items() if not ok)
-                 if cl.hh[r] <= p_of[r].absorb_max_households and enc_of[r]]
+                 if cl.hh[r] <= p_of[r].absorb_max_households and enc_of[r] and not no_merge[r]]
         if small:
             m_idx = np.concatenate([members_of[r] for r in small])
             m_root = np.repeat(small, [len(members_of[r]) for r in small])
@@ -319,10 +377,21 @@ def solve(
     priced: list[Enclosure | None] = [priced_by_members.get(key) for key in keys]
     for k, e in zip(todo, price([member_lists[k] for k in todo]), strict=True):
         priced[k] = e
+    partners: dict[int, list[str]] = {}
+    for u, v in bind.apart:
+        partners.setdefault(at[u], []).append(v)
+        partners.setdefault(at[v], []).append(u)
     for r, members, enc in zip(viable, member_lists, priced, strict=True):
         assert enc is not None  # every viable group was priced just above
         encl_id = enc_of[r]
-        street, code = street_of[r], code_of[r]
+        street, code, body = street_of[r], code_of[r], body_of[r]
+        gis = together_root.get(r, [])
+        if any(across[gi] for gi in gis):  # across a street line: the street holding most households
+            encl_id = "+".join(sorted(set(enc_of[members])))
+            by_street = pd.Series(hh[members]).groupby(street_of[members].astype(str)).sum()
+            k = members[list(street_of[members].astype(str)).index(
+                sorted(by_street.index, key=lambda s: (-by_street[s], s))[0])]
+            street, code, body = street_of[k], code_of[k], body_of[k]
         counters[code] = counters.get(code, 0) + 1
         area_id = f"{code}-A{counters[code]:03d}"
         area_of_root[r] = area_id
@@ -334,11 +403,14 @@ def solve(
         alone_over_max = len(members) == 1 and cl.hh[r] > p_of[r].max_households
         if alone_over_max:
             bound.add("max_households")
+        labels = list(dict.fromkeys(x for m in sorted(members, key=lambda m: str(uid[m]))
+                                    for x in bind.labels.get(str(uid[m]), [])))
+        lead, notes = _decision_notes(bound, members, r, gis, bind, cl, p_of[r], uid, partners)
         area_rows.append({
             "area_id": area_id,
             "street": street,
             "street_code": code,
-            "body": body_of[r],
+            "body": body,
             "enclosure_id": encl_id,
             "n_units": len(members),
             "unit_ids": unit_ids,
@@ -356,8 +428,9 @@ def solve(
             "subsidy_yuan": min(enc.cost_yuan, settings.subsidy_cap_yuan),
             "over_cap": bool(over),
             "bound_by": ",".join(sorted(bound)) if bound else "proximity",
+            "decision": "；".join(labels),
             "explanation": _explain(bound, len(members), over, alone_over_max=alone_over_max,
-                                    max_households=p_of[r].max_households),
+                                    max_households=p_of[r].max_households, lead=lead, notes=notes),
         })
         area_geoms.append(enc.boundary)
     areas = gpd.GeoDataFrame(pd.DataFrame(area_rows, columns=_AREA_COLUMNS), geometry=area_geoms, crs=crs)
@@ -374,9 +447,9 @@ def solve(
             rows.append(("absorbed", None, absorbed_by[r],
                          f"并入相邻已管理小区 {absorbed_by[r]}（扩围，{how_zh}，新建围挡约 {fence_m:.0f} 米）", None))
         else:
-            rows.append(("remainder", None, None, _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i],
-                                                                  int(cluster_hh[i])),
-                         "self_managed" if cl.hh[r] < 30 else "community_center"))
+            why = (_no_merge_reason(bind.no_merge[str(uid[i])], int(cl.hh[r]), p_of[i]) if no_merge[i] and enc_of[i]
+                   else _remainder_reason(enc_of[i], nbrs, i, r, cl, p_of[i], int(cluster_hh[i])))
+            rows.append(("remainder", None, None, why, "self_managed" if cl.hh[r] < 30 else "community_center"))
     outcome, area_ids, absorbed, reason, mode = (list(col) for col in zip(*rows, strict=True)) if rows else \
         ([], [], [], [], [])
     cand["street"] = cand["street"].where(cand["enclosure_id"] != "", "（不在任何街道内）")
@@ -386,7 +459,20 @@ def solve(
         absorb_fence_m=[round(absorb_fence[r][0], 1) if r in absorb_fence else np.nan for r in roots],
         absorb_how=[absorb_fence[r][1] if r in absorb_fence else None for r in roots],
         absorb_group=[str(uid[r]) if r in absorb_fence else None for r in roots],  # units fenced as one
+        decision=["；".join(bind.labels.get(str(u), [])) for u in uid],
     )
+    if len(excluded):  # outside the programme: listed with the reason, in the units' order
+        out = excluded.drop(columns="role").assign(
+            street=excluded["street"].where(excluded["enclosure_id"] != "", "（不在任何街道内）"),
+            outcome="excluded", area_id=None, absorbed_by=None,
+            reason=[f"{REASONS_ZH['exclude']}：{bind.exclude[str(u)]}" for u in excluded["unit_id"]],
+            suggested_mode=None, group_households=excluded["households"].astype(int).to_numpy(),
+            absorb_fence_m=np.nan, absorb_how=None, absorb_group=None,
+            decision=["；".join(bind.labels.get(str(u), [])) for u in excluded["unit_id"]])
+        place = np.concatenate([np.flatnonzero(is_unit & ~out_of), np.flatnonzero(out_of)])
+        both = pd.concat([members_gdf, out.reset_index(drop=True)], ignore_index=True)
+        members_gdf = gpd.GeoDataFrame(both.iloc[np.argsort(place, kind="stable")].reset_index(drop=True),
+                                       geometry="geometry", crs=crs)
     remainders = members_gdf[members_gdf["outcome"] == "remainder"].reset_index(drop=True)
     return areas, members_gdf, remainders
 
@@ -395,17 +481,67 @@ _AREA_COLUMNS = [
     "area_id", "street", "street_code", "body", "enclosure_id", "n_units", "unit_ids", "households",
     "perimeter_m", "existing_wall_m", "facade_m", "new_fence_m", "fence_per_household_m",
     "vehicle_gates", "pedestrian_gates", "gates", "cameras", "cost_yuan", "subsidy_yuan", "over_cap",
-    "bound_by", "explanation",
+    "bound_by", "decision", "explanation",
 ]
+#: ``bound_by`` marks of decisions (explained by :func:`_decision_notes`, not as limits that bound a merger).
+_DECISION_MARKS = ("decision:together", "decision:together-across", "decision:apart", "decision:no_merge",
+                   "over_max_households", "over_max_extent", "under_min_households")
+
+
+def _decision_notes(bound: set[str], members: np.ndarray, r: int, gis: list[int], bind: Binding, cl: _Clusters,
+                    p: ProposalParams, uid: np.ndarray, partners: dict[int, list[str]]) -> tuple[str | None, list[str]]:
+    """Marks added to ``bound`` for the decisions that bound an area, and (lead, notes) for its explanation.
+
+    ``gis``: the together groups (positions in ``bind.groups``) the area holds.
+    """
+    notes: list[str] = []
+    lead = None
+    if gis:
+        labels = [x for gi in gis for x in bind.groups[gi].label.split("；")]
+        reasons = list(dict.fromkeys(x.split(": ", 1)[1] for x in labels if ": " in x))
+        crossed = list(dict.fromkeys(k for gi in gis for k in bind.groups[gi].across))
+        lead = f"{len(members)} 个单元按决定合为一个区域" + (f"（{'；'.join(reasons)}）" if reasons else "")
+        bound.add("decision:together-across" if crossed else "decision:together")
+        if crossed:
+            kinds = "、".join(BARRIER_ZH.get(k, k) for k in crossed)
+            notes.append(f"按决定跨越{kinds}合为一区（allow_across），新建围挡按整组外围计价，跨越处的通道另需设门岗或监控")
+        hh = int(cl.hh[r])
+        extent = float(np.hypot(*(cl.bounds[r, 2:] - cl.bounds[r, :2]))) / 2
+        if hh > p.max_households and len(members) > 1:
+            bound.add("over_max_households")
+            notes.append(f"户数 {hh} 超过上限 {p.max_households} 户（按决定合并，未拆分）")
+        if extent > p.max_extent_m:
+            bound.add("over_max_extent")
+            notes.append(f"范围半径约 {extent:.0f} 米，超过上限 {p.max_extent_m:g} 米（按决定合并）")
+        if hh < p.min_households:
+            bound.add("under_min_households")
+            notes.append(f"户数 {hh} 低于最低 {p.min_households} 户（按决定仍自成一区）")
+    mine = set(uid[members].astype(str).tolist())
+    away = sorted({v for m in members for v in partners.get(int(m), []) if v not in mine})
+    if away:
+        bound.add("decision:apart")
+        notes.append("按决定不与 " + "、".join(away) + " 同区")
+    elif "decision:apart" in bound:
+        bound.discard("decision:apart")
+    if any(str(uid[m]) in bind.no_merge for m in members):
+        bound.add("decision:no_merge")
+        why = bind.no_merge[str(uid[members[0]])].split(": ", 1)
+        notes.append(REASONS_ZH["no_merge"] + (f"（{why[1]}）" if len(why) > 1 else "") + "，单独成区")
+    return lead, notes
 
 
 def _explain(bound: set[str], n_units: int, over_cap: bool, *, alone_over_max: bool = False,
-             max_households: int = 0) -> str:
+             max_households: int = 0, lead: str | None = None, notes: list[str] | tuple[str, ...] = ()) -> str:
     if alone_over_max:  # one compound bigger than the maximum: its own area, not split
         text = f"单个单元户数已超过上限 {max_households} 户，自成一个管理区域（不拆分小区）"
     else:
-        text = f"{n_units} 个单元就近合并" if n_units > 1 else "单个单元自成一个管理区域"
-        text += ("；受" + "、".join(REASONS_ZH[b] for b in sorted(bound)) + "约束") if bound else "；周边再无可合并单元"
+        text = lead or (f"{n_units} 个单元就近合并" if n_units > 1 else "单个单元自成一个管理区域")
+        limits = sorted(x for x in bound if x not in _DECISION_MARKS)
+        if limits:
+            text += "；受" + "、".join(REASONS_ZH[x] for x in limits) + "约束"
+        elif lead is None and not notes:
+            text += "；周边再无可合并单元"
+    text += "".join(f"；{x}" for x in notes)
     if over_cap:
         text += "；估算造价超过每小区5万元奖补上限，超出部分需另筹"
     return text
@@ -431,6 +567,8 @@ def _remainder_reason(enclosure_id: str, nbrs: _Neighbours, i: int, r: int, cl: 
             parts.append("与相邻单元合并会超出" + "、".join(limits))
         if "fence" in refused:
             parts.append("与相邻单元合并所需新建围挡多于单独围合")
+        if "decision:apart" in refused:
+            parts.append("按决定不得与相邻单元合并")
         return f"{small}；" + "；".join(parts)
     absorb = (f"超过扩围上限 {p.absorb_max_households} 户，无法并入相邻已管理小区" if hh > p.absorb_max_households
               else f"{p.max_gap_m:g} 米内无同一围合单元的已管理小区可扩围并入")
@@ -439,3 +577,11 @@ def _remainder_reason(enclosure_id: str, nbrs: _Neighbours, i: int, r: int, cl: 
         return (f"{small}；与 {p.max_gap_m:g} 米内相邻单元（最近 {uid}，{d:.0f} 米）合计仅 {cluster_hh} 户，"
                 f"仍低于最低 {p.min_households} 户；{absorb}")
     return f"{small}；{absorb}"
+
+
+def _no_merge_reason(label: str, hh: int, p: ProposalParams) -> str:
+    """Why a unit that may merge with nothing is left as it is."""
+    why = label.split(": ", 1)
+    told = f"（{why[1]}）" if len(why) > 1 else ""
+    return (f"{REASONS_ZH['no_merge']}{told}：户数 {hh} 户低于最低 {p.min_households} 户，不能单独成区；"
+            "按决定不与其他单元合并，也不并入相邻已管理小区，保持现状")

@@ -19,6 +19,12 @@ both parts could stand alone, it is also refused if it needs more new fence than
 apart, or (``respect_cost_cap``) if it pushes an area over the cap while both parts are under it.
 What kept neighbouring groups apart is recorded to explain which constraint bound. Ties break on
 unit ids, so results are deterministic.
+
+Decisions of planners and residents (:class:`~zy_geo.areas.decisions.Decisions`: ``together``, ``apart``,
+``no_merge``, ``exclude``, and a ledger's consent columns) bind both passes: a together group is one area
+whatever the limits (flagged when over them), an apart pair never shares an area, a no_merge unit is
+alone, an excluded unit leaves the proposal (outcome ``excluded``). Every area's ``decision`` column
+names the decisions that bound it ("" where zy_geo grouped on its own).
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ from ..labels import ABSORB_HOW_ZH, AREA_ZH, DEFAULT_ZH, MEMBER_ZH, OUTCOMES, RE
 from ..schema import COMPOUND_KINDS, MODES
 from ..write import OutputFolder, writing
 from ._solve import solve
-from .enclosures import assign_enclosure, enclosures
+from .decisions import Decisions, barrier_finder, bind_decisions, consent_refusals
+from .enclosures import assign_enclosure, barrier_lines, enclosures
 from .units import build_units
 
 
@@ -104,7 +111,7 @@ class ProposalResult:
         cost, whether over the subsidy cap, which constraint bound and an explanation.
     members : GeoDataFrame
         One row per unit (unmanaged compound or orphan-building group): ``outcome`` ∈
-        area/absorbed/remainder, ``area_id`` or ``absorbed_by``.
+        area/absorbed/remainder/excluded, ``area_id`` or ``absorbed_by``, ``decision``.
     remainders : GeoDataFrame
         Units that could not be placed, with ``reason`` and ``suggested_mode``.
     enclosures : GeoDataFrame
@@ -115,6 +122,8 @@ class ProposalResult:
         The frames the proposal was computed in (:func:`zy_geo.io.read.crs_record`: ``metric_crs``, how it
         was chosen, layers converted from GCJ-02/BD-09); written into the GeoPackage's layer metadata and
         the 参数 sheet. Empty: the layers' own CRS.
+    decisions : Decisions
+        The decisions the proposal honoured (the 决定 sheet).
     """
 
     areas: gpd.GeoDataFrame
@@ -125,6 +134,7 @@ class ProposalResult:
     street_params: dict[str, ProposalParams] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
     provenance: dict[str, str] = field(default_factory=dict)
+    decisions: Decisions = field(default_factory=Decisions)
 
     def crs_info(self) -> dict[str, str]:
         """:attr:`provenance`, or what the areas' own CRS says when it is empty."""
@@ -133,7 +143,11 @@ class ProposalResult:
         return crs_record({"areas": self.areas})
 
     def summary(self) -> pd.DataFrame:
-        """Figures per street and in total (households by outcome, fence, cost)."""
+        """Figures per street and in total (households by outcome, fence, cost).
+
+        ``covered_share`` is the share of the programme's households (excluded units left out) in areas or
+        absorbed.
+        """
         m = self.members
         rows = []
         for street, grp in [*m.groupby("street", sort=True), ("合计", m)]:
@@ -148,7 +162,9 @@ class ProposalResult:
                 "households_in_areas": int(hh.get("area", 0)),
                 "households_absorbed": int(hh.get("absorbed", 0)),
                 "households_remaining": int(hh.get("remainder", 0)),
-                "covered_share": (hh.get("area", 0) + hh.get("absorbed", 0)) / total if total else np.nan,
+                "households_excluded": int(hh.get("excluded", 0)),
+                "covered_share": ((hh.get("area", 0) + hh.get("absorbed", 0)) / (total - hh.get("excluded", 0))
+                                  if total - hh.get("excluded", 0) else np.nan),
                 "new_fence_m": float(a["new_fence_m"].sum()),
                 "fence_per_household_m": float(a["new_fence_m"].sum() / max(a["households"].sum(), 1)),
                 "cost_yuan": float(a["cost_yuan"].sum()),
@@ -163,7 +179,9 @@ class ProposalResult:
             f"<p><b>管理区域方案</b>：{len(self.areas)} 个区域，覆盖 {int(total.households_in_areas)} 户；"
             f"扩围并入 {int(total.households_absorbed)} 户；待处理 {int(total.households_remaining)} 户"
             f"（{len(self.remainders)} 个单元）。新建围挡 {total.new_fence_m:,.0f} 米，"
-            f"估算 {total.cost_yuan:,.0f} 元，超 5 万元上限 {int(total.areas_over_cap)} 个。</p>"
+            f"估算 {total.cost_yuan:,.0f} 元，超 5 万元上限 {int(total.areas_over_cap)} 个。"
+            + (f"不纳入本次方案 {int(total.households_excluded)} 户；" if total.households_excluded else "")
+            + (f"遵循决定 {len(self.decisions)} 项。" if self.decisions else "") + "</p>"
         )
         cols = ["area_id", "street", "n_units", "households", "new_fence_m", "gates", "cameras",
                 "cost_yuan", "bound_by"]
@@ -171,14 +189,17 @@ class ProposalResult:
         return head + table + (f"<p>… {len(self.areas) - 15} more</p>" if len(self.areas) > 15 else "")
 
     def xlsx_sheets(self) -> dict[str, pd.DataFrame]:
-        """The summary workbook's sheets, Chinese headers and values: 汇总, 管理区域, 单元去向, 待处理, 参数."""
-        return {
+        """The summary workbook's sheets with Chinese headers: 汇总, 管理区域, 单元去向, 待处理, 参数 (决定 if any)."""
+        sheets = {
             "汇总": self.summary().rename(columns=SUMMARY_ZH),
             "管理区域": _areas_zh(self.areas),
             "单元去向": _members_zh(self.members),
             "待处理": _members_zh(self.remainders),
             "参数": self.parameters(),
         }
+        if self.decisions:
+            sheets["决定"] = self.decisions.table()
+        return sheets
 
     def to_xlsx(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
         """Write the summary workbook with Chinese headers and values; return the path.
@@ -290,6 +311,7 @@ def propose_areas(
     params: ProposalParams | None = None,
     street_params: dict[str, ProposalParams] | None = None,
     settings: Settings | None = None,
+    decisions: Decisions | None = None,
     progress: bool = False,
 ) -> ProposalResult:
     """Propose management areas for the unmanaged compounds and orphan buildings.
@@ -310,6 +332,10 @@ def propose_areas(
         Per-street overrides, keyed by street name.
     settings : Settings, optional
         Unit prices and subsidy cap.
+    decisions : Decisions, optional
+        Decisions of planners and residents that bind the proposal (``Config.decisions`` from a config
+        file): together, apart, no_merge, exclude (:mod:`zy_geo.areas.decisions`). Compounds with
+        ``consent_merge`` False or ``owners_consent_share`` below ``merge_consent_min`` are no_merge too.
     progress : bool
         Show a progress bar over the steps (units, enclosures, grouping and pricing).
 
@@ -332,6 +358,19 @@ def propose_areas(
     >>> r = propose_areas(compounds, streets=streets, rivers=rivers)
     >>> r.areas["unit_ids"].tolist()
     [['a', 'b'], ['c', 'd']]
+
+    Residents of b and c agreed to be one area across the river, a refused any merger, d is to be
+    demolished:
+
+    >>> from zy_geo.areas import Decisions, Together
+    >>> d = Decisions(together=[Together(("b", "c"), reason="业主大会同意", allow_across=True)],
+    ...               no_merge=["a"], exclude={"d": "拟拆迁"})
+    >>> r = propose_areas(compounds, streets=streets, rivers=rivers, decisions=d)
+    >>> r.areas[["unit_ids", "bound_by", "decision"]].values.tolist()
+    [[['b', 'c'], 'decision:together-across', 'together: 业主大会同意']]
+    >>> r.members[["unit_id", "outcome", "decision"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['a', 'remainder', 'no_merge'], ['b', 'area', 'together: 业主大会同意'],
+     ['c', 'area', 'together: 业主大会同意'], ['d', 'excluded', 'exclude: 拟拆迁']]
     """
     params = params or ProposalParams()
     street_params = street_params or {}
@@ -358,12 +397,39 @@ def propose_areas(
     if "body" in street_of.columns:
         units["body"] = units["enclosure_id"].map(street_of["body"]).astype(object)
 
+    binding = _bind(decisions or Decisions(), units, compounds, params=params, street_params=street_params,
+                    rivers=rivers, rail=rail, roads=roads)
+
     bar.update()
     bar.set_postfix_str("grouping and pricing")
     areas, members, remainders = solve(
         units, encl, params=params, street_params=street_params, settings=settings,
-        roads=roads, buildings=buildings,
+        roads=roads, buildings=buildings, binding=binding,
     )
     bar.update()
     bar.close()
-    return ProposalResult(areas, members, remainders, encl, params, street_params, settings)
+    return ProposalResult(areas, members, remainders, encl, params, street_params, settings,
+                          decisions=decisions or Decisions())
+
+
+def _bind(decisions: Decisions, units: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, *, params: ProposalParams,
+          street_params: dict[str, ProposalParams], rivers: gpd.GeoDataFrame | None, rail: gpd.GeoDataFrame | None,
+          roads: gpd.GeoDataFrame | None):
+    """Decisions and the compounds' consent, checked against the units (None when there are none)."""
+    has_consent = any(c in compounds.columns for c in ("consent_merge", "owners_consent_share"))
+    if not decisions and not has_consent:
+        return None
+    refusals = {}
+    if has_consent:
+        street = dict(zip(units["unit_id"].astype(str), units["street"], strict=True))
+        need = {cid: street_params.get(s, params).merge_consent_min if isinstance(s, str) else params.merge_consent_min
+                for cid, s in street.items()}
+        refusals = consent_refusals(compounds, need)
+        if not decisions and not refusals:
+            return None
+
+    def lines(street: str) -> gpd.GeoSeries:
+        return barrier_lines(rivers=rivers, rail=rail, roads=roads,
+                             crossable=street_params.get(street, params).crossable)
+
+    return bind_decisions(decisions, units, barriers=barrier_finder(lines), refusals=refusals)

@@ -26,13 +26,14 @@ from ._values import (
     parse_code,
     parse_int,
     parse_number,
+    parse_share,
     parse_year,
 )
 
 #: Keys of the row accounting (``skipped`` = total + blank + note rows is added by the result).
 COUNT_KEYS = ("read", "kept", "rejected", "total_rows", "blank_rows", "note_rows")
 
-_BOOL_COLS = (*SIX_HAVES, "renovated", "enclosed", "party_org", "owners_committee")
+_BOOL_COLS = (*SIX_HAVES, "renovated", "enclosed", "party_org", "owners_committee", "consent_merge")
 _TOTAL_WORDS = ("小计", "合计", "总计")
 _NOTE_STARTS = ("注", "说明", "备注:", "填表说明", "填表人", "填报人", "审核人", "制表", "单位负责人", "联系人:",
                 "联系电话:")
@@ -300,6 +301,13 @@ class SheetReader:
                     raise ValueError(why)
             except ValueError as exc:
                 problem(_SEVERITY[key], key, f"{v!r} {exc}; left empty", v, fix)
+        v = val("owners_consent_share")
+        if not is_blank(v):
+            try:
+                out["owners_consent_share"] = parse_share(v)
+            except ValueError as exc:
+                problem("warning", "owners_consent_share", f"{v!r} {exc}; left empty", v,
+                        "enter the share of owners who agree to a merger, e.g. 0.75 or 75%")
         v = val("built_year")
         if not is_blank(v):
             earliest, latest = self.bounds.built_year

@@ -55,6 +55,26 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and norm_text(value) in _BLANK
 
 
+def parse_share(value: Any) -> float:
+    """A share 0–1 written as 0.75, '75%', '７５％' or 75 (a number above 1 is read as per cent).
+
+    Examples
+    --------
+    >>> parse_share(0.75), parse_share("75%"), parse_share("７５％"), parse_share(80)
+    (0.75, 0.75, 0.75, 0.8)
+    """
+    if isinstance(value, bool):
+        raise ValueError("is a yes/no value, not a share")
+    text = norm_text(value) if isinstance(value, str) else value
+    per_cent = isinstance(text, str) and text.endswith("%")
+    x = parse_number(text[:-1] if per_cent else text)
+    if per_cent or x > 1:
+        x /= 100
+    if not 0 <= x <= 1:
+        raise ValueError("is not a share between 0 and 1 (or 0–100 %)")
+    return x
+
+
 def norm_text(value: Any) -> str:
     """NFKC (full-width → half-width), stripped, inner whitespace removed."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
