@@ -62,11 +62,17 @@ class RunResult:
     def summary_lines(self) -> list[str]:
         """Short lines for the terminal."""
         total = self.coverage.iloc[-1]
+
+        def share(v: float) -> str:
+            return "unknown (not surveyed)" if pd.isna(v) else f"{v:.1%}"
+
+        estimated = int(total.get("households_estimated", 0) or 0)
         lines = [
-            f"compounds: {int(total['compounds'])}, households: {int(total['households'])}, "
-            f"under management: {total['coverage_compounds']:.1%} of compounds, "
-            f"{total['coverage_households']:.1%} of households; all six haves: "
-            f"{total['all_six_share']:.1%} of compounds",
+            f"compounds: {int(total['compounds'])}, households: {int(total['households'])}"
+            + (f" ({estimated} estimated)" if estimated else "")
+            + f", under management: {share(total['coverage_compounds'])} of compounds, "
+            f"{share(total['coverage_households'])} of households; all six haves: "
+            f"{share(total['all_six_share'])} of compounds",
         ]
         if self.ledger is not None:
             acc = self.ledger.accounting()
