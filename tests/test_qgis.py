@@ -7,9 +7,11 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
+from zy_geo.areas import Decisions
 from zy_geo.areas.propose import propose_areas
+from zy_geo.labels import OUTCOMES
 from zy_geo.maps import AREA_COLOUR, AREA_OVER_CAP_COLOUR, MODE_COLOURS, REMAINDER_COLOUR
-from zy_geo.qgis import layer_style, preview, read_layer_styles, style_colours
+from zy_geo.qgis import EXCLUDED_COLOUR, layer_style, preview, read_layer_styles, style_colours
 from zy_geo.sample import make_sample, write_sample
 
 CRS = "EPSG:4544"
@@ -73,8 +75,35 @@ def test_proposal_layers_styled_over_cap_apart(tmp_path):
     areas = style_colours(styles["areas"])
     assert areas == {"0": AREA_COLOUR, "1": AREA_OVER_CAP_COLOUR}
     assert style_colours(styles["remainders"]) == {"*": REMAINDER_COLOUR}
-    assert set(style_colours(styles["members"])) == {"area", "absorbed", "remainder"}
+    assert set(style_colours(styles["members"])) == {"area", "absorbed", "remainder", "excluded"}
     preview(path, tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 5000
+
+
+def test_a_unit_a_decision_excluded_is_grey_and_dashed_under_its_chinese_outcome(tmp_path):
+    # three squares 20 m apart in one street; a decision excludes c (拟拆迁): a and b form an area, c is excluded
+    compounds = gpd.GeoDataFrame({"compound_id": list("abc"), "name": list("甲乙丙"), "street": ["莲花街道"] * 3,
+                                  "street_code": ["512002001"] * 3, "body": ["雁江区"] * 3, "kind": ["open"] * 3,
+                                  "mode": ["none"] * 3, "households": [200, 200, 200]},
+                                 geometry=[box(x, 0, x + 100, 100) for x in (0, 120, 240)], crs=CRS)
+    streets = gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
+                               geometry=[box(-100, -100, 500, 300)], crs=CRS)
+    result = propose_areas(compounds, streets=streets, decisions=Decisions(exclude={"c": "拟拆迁"}))
+    assert result.members.set_index("unit_id")["outcome"].to_dict() == {"a": "area", "b": "area", "c": "excluded"}
+    path = result.to_gpkg(tmp_path / "p.gpkg")
+    qml = read_layer_styles(path)["members"]
+    root = _parse(qml)
+    assert root.find("renderer-v2").get("attr") == "outcome"
+    labels = {c.get("value"): c.get("label") for c in root.iter("category")}
+    assert labels == OUTCOMES  # every outcome a proposal writes has its category and its Chinese label
+    assert labels["excluded"] == "不纳入本次方案"
+    colours = style_colours(qml)
+    assert colours["excluded"] == EXCLUDED_COLOUR and len(set(colours.values())) == 4
+    symbol = {c.get("value"): c.get("symbol") for c in root.iter("category")}["excluded"]
+    opts = {o.get("name"): o.get("value") for s in root.iter("symbol") if s.get("name") == symbol
+            for o in s.iter("Option")}
+    assert opts["outline_style"] == "dash"
+    preview(path, tmp_path / "p.png", layers=["members"])
     assert (tmp_path / "p.png").stat().st_size > 5000
 
 

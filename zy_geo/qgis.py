@@ -3,9 +3,10 @@
 QGIS keeps a layer's default style in a GeoPackage table ``layer_styles`` (one row per layer, the
 style as QML, ``useAsDefault = 1``); QGIS applies it when the layer is added. zy_geo writes such a
 row for every layer it knows — compounds by management mode, roads by class, management areas by
-whether they stay under the subsidy cap, remainders, streets, rivers, rail, Tuoxi, buildings — in
-the colours of the HTML meeting map (:mod:`zy_geo.maps`), with Chinese labels (Noto Sans SC, the
-font zy_geo's figures use; QGIS falls back to a system font where it is missing).
+whether they stay under the subsidy cap, units by outcome (those a decision excluded grey and dashed),
+remainders, streets, rivers, rail, Tuoxi, buildings — in the colours of the HTML meeting map
+(:mod:`zy_geo.maps`), with Chinese labels (Noto Sans SC, the font zy_geo's figures use; QGIS falls
+back to a system font where it is missing).
 
 :func:`read_layer_styles` reads the table back and :func:`style_colours` parses a QML into the
 colours it draws, so tests (and a machine without QGIS) can check and preview a style.
@@ -24,7 +25,8 @@ from .labels import OUTCOMES
 from .maps import AREA_COLOUR, AREA_OVER_CAP_COLOUR, MODE_COLOURS, REMAINDER_COLOUR
 from .schema import MODES, ROAD_CLASSES
 
-__all__ = ["LayerStyle", "layer_style", "preview", "read_layer_styles", "style_colours", "write_layer_styles"]
+__all__ = ["EXCLUDED_COLOUR", "LayerStyle", "layer_style", "preview", "read_layer_styles", "style_colours",
+           "write_layer_styles"]
 
 QGIS_VERSION = "3.28.0-Firenze"
 FONT = "Noto Sans SC"
@@ -32,6 +34,8 @@ ROAD_COLOUR = "#9a9a9a"
 #: Road widths in millimetres on screen, in the proportions of the HTML map's line weights.
 ROAD_WIDTH_MM = {"arterial": 1.2, "secondary": 0.8, "local": 0.4, "path": 0.2}
 RIVER_FILL, RIVER_LINE = "#c6dbef", "#6baed6"
+#: Units a decision left outside this programme (members ``outcome = excluded``, 不纳入本次方案): grey, dashed.
+EXCLUDED_COLOUR = "#737373"
 
 
 def _rgba(hex_colour: str, alpha: int = 255) -> str:
@@ -152,7 +156,9 @@ def layer_style(layer: str, geometry_type: str = "Polygon") -> LayerStyle | None
     elif layer == "members":
         cats = [("area", OUTCOMES["area"], AREA_COLOUR, {"fill_alpha": 90, "outline": "#555555"}),
                 ("absorbed", OUTCOMES["absorbed"], "#74add1", {"fill_alpha": 90, "outline": "#555555"}),
-                ("remainder", OUTCOMES["remainder"], REMAINDER_COLOUR, {"fill_alpha": 60, "outline": "#555555"})]
+                ("remainder", OUTCOMES["remainder"], REMAINDER_COLOUR, {"fill_alpha": 60, "outline": "#555555"}),
+                ("excluded", OUTCOMES["excluded"], EXCLUDED_COLOUR,
+                 {"fill_alpha": 60, "outline": EXCLUDED_COLOUR, "dashed": True})]
         style = ("单元去向", "every unit and where it went", _qml(_categorized("outcome", "fill", cats)))
     elif layer == "streets":
         style = ("街道（镇）", "street and town boundaries",
