@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from zy_geo import InputError, ProposalParams, ProposalResult, ZyGeoWarning, propose_areas
+from zy_geo.areas import Decisions
 from zy_geo.cli import cli
 from zy_geo.diff import diff_proposals
 
@@ -104,6 +105,35 @@ def test_a_unit_taken_out_of_its_area_in_the_members_table_moved_to_remainder(tw
         "units", "1-A002", "1-A002", 2, 1)
     total = d.deltas.set_index("street").loc["合计"]
     assert (total.households_in_areas_delta, total.households_remaining_delta) == (-100, 100)
+
+
+def test_a_unit_a_decision_excluded_moved_out_of_its_area_and_its_households_are_counted_apart(one_area, tmp_path):
+    # the same city and parameters, with a decision: d is to be demolished (拟拆迁), outside this programme
+    compounds, streets = _city()
+    excluded = propose_areas(compounds, streets=streets, params=ProposalParams(max_gap_m=60),
+                             decisions=Decisions(exclude={"d": "拟拆迁"}))
+    one_area.to_gpkg(tmp_path / "old.gpkg")
+    excluded.to_gpkg(tmp_path / "new.gpkg")
+    d = diff_proposals(tmp_path / "old.gpkg", tmp_path / "new.gpkg")  # through the files: the outcome survives
+    assert d.moved[["unit_id", "from", "to", "households", "decision"]].values.tolist() == [
+        ["d", "1-A001", "不纳入本次方案", 100, "exclude: 拟拆迁"]]
+    assert d.moved[["from_outcome", "to_outcome"]].values.tolist() == [["area", "excluded"]]
+    row = d.changed.iloc[0]
+    assert (row.kind, row.old_area_id, row.new_area_id, row.n_units_old, row.n_units_new) == (
+        "units", "1-A001", "1-A001", 4, 3)
+    t = d.deltas.set_index("street")
+    assert t.loc[[STREET_A, "合计"], "households_excluded_delta"].tolist() == [100, 100]
+    assert t.loc["合计", ["households_in_areas_delta", "households_remaining_delta"]].tolist() == [-100, 0]
+    assert t.loc["乙街道", "households_excluded_new"] == 0
+    sheets = d.xlsx_sheets()
+    assert sheets["单元变动"][["单元编号", "新方案去向", "决定（新方案）"]].values.tolist() == [
+        ["d", "不纳入本次方案", "exclude: 拟拆迁"]]
+    total = sheets["汇总"].set_index("街道（镇）").loc["合计"]
+    assert (total["不纳入方案户数（原方案）"], total["不纳入方案户数（新方案）"], total["不纳入方案户数（增减）"]) == (
+        0, 100, 100)
+    # read backwards, the unit comes back into the area
+    back = diff_proposals(excluded, one_area)
+    assert back.moved[["unit_id", "from", "to", "decision"]].values.tolist() == [["d", "不纳入本次方案", "1-A001", ""]]
 
 
 def test_deltas_are_new_minus_old_per_street_and_add_up_to_the_total(one_area, two_areas):

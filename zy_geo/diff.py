@@ -10,8 +10,10 @@ tie goes to the pair that keeps more households together, then to the smaller id
 changed: a split when an old area's units went to several new areas, a merge when a new area's units
 came from several old ones. Areas left unpaired were added or removed (the pieces of a split and the
 partners of a merge say so). A unit moved when its place in the new proposal — an area, absorbed by a
-managed compound (扩围), 待处理 — is not the paired place of its old one. Households, new fence and cost
-are compared per street and in total from the two proposals' own summaries
+managed compound (扩围), 待处理, or 不纳入本次方案 when a decision excluded it
+(:mod:`zy_geo.areas.decisions`) — is not the paired place of its old one; its row carries the new
+proposal's ``decision`` for it. Households (in areas, absorbed, remaining, excluded), new fence and
+cost are compared per street and in total from the two proposals' own summaries
 (:meth:`~zy_geo.areas.propose.ProposalResult.summary`).
 
 Examples
@@ -53,46 +55,21 @@ from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from branca.element import Element
-from folium.plugins import Fullscreen
 
+from ._diff_map import diff_map
 from ._gdal import gdal_reading
 from .areas.propose import ProposalResult
 from .errors import InputError, ProblemReport, ZyGeoWarning
-from .labels import OUTCOMES, SUMMARY_ZH
-from .maps import _display, _esc, _FeatureCounts, _features, _legend, _MetricScale, _root_html, save_map
+from .labels import DIFF_VALUES_ZH, DIFF_ZH, OUTCOMES, SUMMARY_ZH
+from .maps import _esc, save_map
 from .write import OutputFolder, writing
 
 __all__ = ["ProposalDiff", "diff_map", "diff_proposals"]
 
-#: Chinese column headers of the diff workbook (``old``/``new``/``delta``: the suffixes of the 汇总 sheet).
-DIFF_ZH = {
-    "old": "（原方案）", "new": "（新方案）", "delta": "（增减）",
-    "change": "变化", "kind": "类型", "old_area_id": "原方案区域编号", "new_area_id": "新方案区域编号",
-    "street": "街道（镇）", "n_units_old": "原方案单元数", "n_units_new": "新方案单元数", "shared_units": "共有单元数",
-    "jaccard": "单元重合度（交集/并集）", "related": "相关区域（拆分/合并）",
-    "households_old": "原方案户数", "households_new": "新方案户数", "households_delta": "户数增减",
-    "new_fence_m_old": "原方案新建围挡（米）", "new_fence_m_new": "新方案新建围挡（米）",
-    "new_fence_m_delta": "新建围挡增减（米）", "cost_yuan_old": "原方案估算造价（元）",
-    "cost_yuan_new": "新方案估算造价（元）", "cost_yuan_delta": "造价增减（元）", "gates_old": "原方案出入口",
-    "gates_new": "新方案出入口", "cameras_old": "原方案监控（个）", "cameras_new": "新方案监控（个）",
-    "over_cap_old": "原方案超5万元上限", "over_cap_new": "新方案超5万元上限", "boundary_changed": "边界变化",
-    "note": "说明", "unit_id": "单元编号", "status": "变动", "from": "原方案去向", "to": "新方案去向",
-    "households": "户数",
-    "moved_units": "变动单元数", "moved_households": "变动单元户数",
-}
-#: Values in the diff workbook and map: area changes and their kind, unit status, where a unit is.
-DIFF_VALUES_ZH = {
-    "added": "新增", "removed": "撤销", "changed": "调整", "unchanged": "不变",
-    "split": "拆分", "merge": "合并", "split_merge": "拆分并合并", "units": "单元增减", "recomputed": "重新计价",
-    "moved": "变动", "unit_added": "新增单元", "unit_removed": "移除单元",
-    "absorbed": "扩围", "remainder": "待处理", "absent": "不在方案中",
-}
 #: The layers every proposal GeoPackage has (:meth:`ProposalResult.to_gpkg`).
 PROPOSAL_LAYERS = ("areas", "members", "remainders", "enclosures")
 #: Columns the comparison reads, per layer.
@@ -103,9 +80,6 @@ REQUIRED = {
 #: Summary figures compared per street and in total (old, new, Δ).
 METRICS = ("areas", "households_in_areas", "households_absorbed", "households_remaining", "households_excluded",
            "new_fence_m", "cost_yuan", "areas_over_cap")
-#: Map colours: added, removed, changed, the boundary before a change, unchanged areas, moved units.
-ADDED_COLOUR, REMOVED_COLOUR, CHANGED_COLOUR = "#1a9850", "#d73027", "#f28e2b"
-BEFORE_COLOUR, UNCHANGED_COLOUR, MOVED_COLOUR = "#8c6d31", "#2c7fb8", "#6a3d9a"
 
 _FIX = ("compare two files written by `zy-geo propose CITY.gpkg --out p.gpkg` for the same city (change the "
         "config or the ledger between the two runs)")
@@ -343,10 +317,10 @@ def _note(r: Any) -> str:
     rel = "、".join(r.related)
     if r.change == "added":
         return {"split": f"由原区域 {rel} 拆分而来", "merge": f"由原区域 {rel} 的单元合并而成"}.get(
-            r.kind, "新增区域（其单元原为扩围或待处理）")
+            r.kind, "新增区域（其单元原为扩围、待处理或不纳入方案）")
     if r.change == "removed":
         return {"split": f"单元分入新区域 {rel}", "merge": f"并入新区域 {rel}"}.get(
-            r.kind, "撤销区域（其单元转为扩围或待处理）")
+            r.kind, "撤销区域（其单元转为扩围、待处理或不纳入方案）")
     if r.change == "unchanged":
         return ""
     parts = []
@@ -374,6 +348,7 @@ def _unit_rows(old: ProposalResult, new: ProposalResult, pairs: dict[str, str]) 
     mo, mn = _by_id(old.members, "unit_id"), _by_id(new.members, "unit_id")
     po = {u: _place(r) for u, r in zip(mo.index, mo.itertuples(), strict=True)}
     pn = {u: _place(r) for u, r in zip(mn.index, mn.itertuples(), strict=True)}
+    decision = mn["decision"] if "decision" in mn.columns else pd.Series("", index=mn.index)  # before decisions
     rows = []
     for u in sorted(set(po) | set(pn)):
         a, b = po.get(u, ("absent", "")), pn.get(u, ("absent", ""))
@@ -390,9 +365,10 @@ def _unit_rows(old: ProposalResult, new: ProposalResult, pairs: dict[str, str]) 
         rows.append({"unit_id": u, "street": (mn if u in pn else mo).loc[u, "street"], "status": status,
                      "from": _place_zh(*a), "to": _place_zh(*b), "households": hh_new if u in pn else hh_old,
                      "households_old": hh_old, "households_new": hh_new,
+                     "decision": "" if u not in pn or _missing(decision.loc[u]) else str(decision.loc[u]),
                      "from_outcome": a[0], "from_area_id": a[1] if a[0] == "area" else pd.NA,
                      "to_outcome": b[0], "to_area_id": b[1] if b[0] == "area" else pd.NA})
-    cols = ["unit_id", "street", "status", "from", "to", "households", "households_old", "households_new",
+    cols = ["unit_id", "street", "status", "from", "to", "households", "households_old", "households_new", "decision",
             "from_outcome", "from_area_id", "to_outcome", "to_area_id"]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("households", "households_old", "households_new"):
@@ -436,10 +412,11 @@ class ProposalDiff:
         and cost old/new/delta, gates, cameras, ``over_cap``, ``boundary_changed`` and a Chinese ``note``.
     units : DataFrame
         One row per unit of either proposal: ``status`` (unchanged, moved, added, removed), ``from``
-        and ``to`` (area id, 扩围（并入 …） or 待处理; 不在方案中 when absent), households.
+        and ``to`` (area id, 扩围（并入 …）, 待处理 or 不纳入本次方案; 不在方案中 when absent), households,
+        ``decision`` (the new proposal's decisions for the unit, "" for none).
     deltas : DataFrame
         Per street and 合计: ``<figure>_old``, ``<figure>_new``, ``<figure>_delta`` for the areas, households
-        in areas, absorbed and remaining, new fence, cost and areas over the cap; ``moved_units`` and
+        in areas, absorbed, remaining and excluded, new fence, cost and areas over the cap; ``moved_units`` and
         ``moved_households``.
     old, new : ProposalResult
         The two proposals.
@@ -542,7 +519,7 @@ class ProposalDiff:
         units = self.units[self.units["status"] != "unchanged"].copy()
         units["status"] = units["status"].map(lambda v: DIFF_VALUES_ZH[v if v == "moved" else f"unit_{v}"])
         units = units[["unit_id", "street", "status", "from", "to", "households", "households_old",
-                       "households_new"]].rename(columns=DIFF_ZH)
+                       "households_new", "decision"]].rename(columns=DIFF_ZH)
         n = self.counts()
         about = pd.DataFrame([
             ("原方案", self.names[0]), ("新方案", self.names[1]),
@@ -552,7 +529,7 @@ class ProposalDiff:
             ("新增 / 移除单元", f"{n['units_added']} / {n['units_removed']}"),
             ("区域如何对应", "按包含的单元对应，不按编号（两次运行编号会重排）：单元相同即同一区域；"
                         "否则按单元重合度（交集/并集）最大者一一对应，并列时取共有户数多者"),
-            ("单元变动", "单元所在区域（或扩围、待处理）不再是原区域的对应区域"),
+            ("单元变动", "单元所在区域（或扩围、待处理、不纳入本次方案）不再是原区域的对应区域"),
         ], columns=["项目", "内容"])
         return {"汇总": deltas, "区域变化": areas, "单元变动": units, "说明": about}
 
@@ -674,124 +651,3 @@ def diff_proposals(old: str | Path | ProposalResult, new: str | Path | ProposalR
     areas = _area_rows(po, pn, old_sets, new_sets, pairs, unit_new_area, unit_old_area)
     units = _unit_rows(po, pn, pairs)
     return ProposalDiff(areas, units, _deltas(po, pn, units), po, pn, (name_old, name_new), (path_old, path_new))
-
-
-# -- the map ---------------------------------------------------------------------------------------------------
-def _area_tip(r: Any, area: Any, label: str) -> str:
-    """Tooltip of one area on the diff map: its change, ids, figures and the note (every string escaped)."""
-    ids = "　→　".join(f"{side} {_esc(x)}" for side, x in (("原方案", r.old_area_id), ("新方案", r.new_area_id))
-                      if not _missing(x))
-    lines = [f"<b>{_esc(label)}</b>：{ids}", f"街道（镇）：{_esc(r.street)}"]
-    if area is not None:
-        lines.append(f"包含：{_esc('、'.join(map(str, area.unit_ids)))}")
-    fig = []
-    for key, unit, text in (("households", "户", "户数"), ("new_fence_m", "米", "新建围挡"),
-                            ("cost_yuan", "元", "估算造价")):
-        a, b = getattr(r, f"{key}_old"), getattr(r, f"{key}_new")
-        fig.append(f"{text}：{'—' if _missing(a) else f'{a:,.0f}'} → {'—' if _missing(b) else f'{b:,.0f}'} {unit}")
-    return "<br>".join(lines + fig + ([_esc(r.note)] if r.note else []))
-
-
-def diff_map(diff: ProposalDiff, *, title: str = "管理区域方案对比") -> folium.Map:
-    """The changes drawn over the new proposal: added green, removed red dashed, changed orange, moved units.
-
-    Parameters
-    ----------
-    diff : ProposalDiff
-    title : str
-        Title block (escaped); the subtitle names the two proposals and counts the changes.
-
-    Returns
-    -------
-    folium.Map
-        Write it with :func:`zy_geo.maps.save_map` (``offline=True`` opens with no network), or
-        :meth:`ProposalDiff.save_map`.
-    """
-    old, new, a = diff.old, diff.new, diff.areas
-    frame = "wgs84"
-    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=False, zoom_snap=0.25)
-    fmap.add_child(_MetricScale())
-    extent = pd.concat([new.members.geometry, old.areas.geometry, new.areas.geometry], ignore_index=True)
-    extent_gdf = gpd.GeoDataFrame(geometry=extent[~extent.isna() & ~extent.is_empty], crs=new.members.crs)
-    if len(extent_gdf):
-        minx, miny, maxx, maxy = _display(extent_gdf.envelope.to_frame("geometry").set_geometry("geometry"),
-                                          simplify_m=0, frame=frame).total_bounds
-        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    counted: list[tuple[str, str]] = []
-
-    def add(gdf: gpd.GeoDataFrame, name: str, tips: list[str], style: dict[str, Any], *,
-            simplify_m: float = 0.5, marker: Any = None) -> None:
-        if not len(gdf):
-            return
-        disp = _display(gdf, simplify_m=simplify_m, frame=frame)
-        gj = folium.GeoJson(_features(disp, {"tip": tips} if tips else {}), name=name, marker=marker,
-                            style_function=lambda f, s=style: s,
-                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False) if tips else None)
-        gj.add_to(fmap)
-        counted.append((name, gj.get_name()))
-
-    enc = new.enclosures
-    if len(enc) and "street" in enc.columns:
-        streets = enc[["street", "geometry"]].dissolve(by="street", as_index=False)
-        add(streets, "街道（镇）", [f"<b>{_esc(s)}</b>" for s in streets["street"]],
-            {"color": "#555555", "weight": 1.5, "fillOpacity": 0, "dashArray": "2 4"}, simplify_m=5.0)
-    units = new.members
-    add(units, "新方案单元", [f"{_esc(u)}（{int(h)} 户）" for u, h in zip(units["unit_id"], units["households"],
-                                                                    strict=True)],
-        {"color": "#999999", "weight": 0.5, "fillColor": "#cccccc", "fillOpacity": 0.4})
-
-    oa, na = _by_id(old.areas, "area_id"), _by_id(new.areas, "area_id")
-
-    def layer(change: str, side: str) -> tuple[gpd.GeoDataFrame, list[str]]:
-        rows = a[a["change"] == change]
-        src = na if side == "new" else oa
-        ids = rows[f"{side}_area_id"].astype(str).tolist()
-        label = DIFF_VALUES_ZH[change] + ("区域" if change != "changed" or side == "new" else "前边界")
-        tips = [_area_tip(r, src.loc[i], label) for r, i in zip(rows.itertuples(), ids, strict=True)]
-        return gpd.GeoDataFrame(geometry=src.loc[ids].geometry.to_numpy(), crs=src.crs), tips
-
-    styles = [
-        ("unchanged", "new", "未变区域", {"color": UNCHANGED_COLOUR, "weight": 1.5, "fillOpacity": 0.04,
-                                      "dashArray": "6 4"}),
-        ("removed", "old", "撤销区域", {"color": REMOVED_COLOUR, "weight": 3, "fillColor": REMOVED_COLOUR,
-                                    "fillOpacity": 0.08, "dashArray": "8 6"}),
-        ("changed", "old", "调整前边界", {"color": BEFORE_COLOUR, "weight": 1.5, "fillOpacity": 0, "dashArray": "3 5"}),
-        ("changed", "new", "调整区域（新边界）", {"color": CHANGED_COLOUR, "weight": 3, "fillColor": CHANGED_COLOUR,
-                                          "fillOpacity": 0.15}),
-        ("added", "new", "新增区域", {"color": ADDED_COLOUR, "weight": 3, "fillColor": ADDED_COLOUR,
-                                  "fillOpacity": 0.2}),
-    ]
-    for change, side, name, style in styles:
-        gdf, tips = layer(change, side)
-        add(gdf, name, tips, style)
-
-    moved = diff.moved
-    mu = units.set_index(units["unit_id"].astype(str)).loc[moved["unit_id"]]
-    points = gpd.GeoDataFrame(geometry=mu.geometry.representative_point().to_numpy(), crs=units.crs)
-    tips = [f"<b>变动单元 {_esc(u)}</b><br>户数：{int(h)}<br>{_esc(f)} → {_esc(t)}"
-            for u, h, f, t in zip(moved["unit_id"], moved["households"], moved["from"], moved["to"], strict=True)]
-    add(points, "变动单元", tips, {"color": MOVED_COLOUR, "fillColor": MOVED_COLOUR, "weight": 2, "fillOpacity": 0.9,
-                                 "radius": 6}, simplify_m=0, marker=folium.CircleMarker(radius=6, fill=True))
-
-    drawn = {name for name, _ in counted}  # the legend names only what the map shows
-    items = [(colour, text) for colour, text, name in (
-        (ADDED_COLOUR, "新增区域", "新增区域"),
-        (REMOVED_COLOUR, "撤销区域（红色虚线，原边界）", "撤销区域"),
-        (CHANGED_COLOUR, "调整区域（新边界）", "调整区域（新边界）"),
-        (BEFORE_COLOUR, "调整前边界（虚线）", "调整前边界"),
-        (UNCHANGED_COLOUR, "未变区域（蓝色虚线）", "未变区域"),
-        (MOVED_COLOUR, "变动单元（圆点，悬停看去向）", "变动单元"),
-        ("#cccccc", "新方案单元", "新方案单元")) if name in drawn]
-    _root_html(fmap).add_child(_legend("图例", items, "right"))
-    n = diff.counts()
-    subtitle = (f"原方案：{diff.names[0]} → 新方案：{diff.names[1]}；新增 {n['added']}，撤销 {n['removed']}，"
-                f"调整 {n['changed']}（拆分 {n['split']}，合并 {n['merge']}），不变 {n['unchanged']}；"
-                f"变动单元 {n['moved_units']} 个（{n['moved_households']:,} 户）")
-    block = ('<div class="zy-title" style="position:fixed;top:10px;left:56px;z-index:9999;background:white;'
-             'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px sans-serif;max-width:55%">'
-             f"<b>{_esc(title)}</b><br><span style='font-size:12px'>{_esc(subtitle)}</span></div>")
-    _root_html(fmap).add_child(Element(block))
-    Fullscreen(title="全屏", title_cancel="退出全屏").add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.add_child(_FeatureCounts(counted))
-    return fmap

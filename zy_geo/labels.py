@@ -118,6 +118,31 @@ MEMBER_ZH = {
 DEFAULT_ZH = {"notice": "默认（通知规定）", "estimate": "默认（估算用，请按本地价格替换）", "planning": "默认"}
 SOURCE_ZH = {"compound": "小区图斑", "buildings": "小区外零星楼栋"}
 
+# -- What changed between two proposals (diff.xlsx, the diff map) (diff.py, _diff_map.py) ---------
+#: Chinese column headers of the diff workbook (``old``/``new``/``delta``: the suffixes of the 汇总 sheet).
+DIFF_ZH = {
+    "old": "（原方案）", "new": "（新方案）", "delta": "（增减）",
+    "change": "变化", "kind": "类型", "old_area_id": "原方案区域编号", "new_area_id": "新方案区域编号",
+    "street": "街道（镇）", "n_units_old": "原方案单元数", "n_units_new": "新方案单元数", "shared_units": "共有单元数",
+    "jaccard": "单元重合度（交集/并集）", "related": "相关区域（拆分/合并）",
+    "households_old": "原方案户数", "households_new": "新方案户数", "households_delta": "户数增减",
+    "new_fence_m_old": "原方案新建围挡（米）", "new_fence_m_new": "新方案新建围挡（米）",
+    "new_fence_m_delta": "新建围挡增减（米）", "cost_yuan_old": "原方案估算造价（元）",
+    "cost_yuan_new": "新方案估算造价（元）", "cost_yuan_delta": "造价增减（元）", "gates_old": "原方案出入口",
+    "gates_new": "新方案出入口", "cameras_old": "原方案监控（个）", "cameras_new": "新方案监控（个）",
+    "over_cap_old": "原方案超5万元上限", "over_cap_new": "新方案超5万元上限", "boundary_changed": "边界变化",
+    "note": "说明", "unit_id": "单元编号", "status": "变动", "from": "原方案去向", "to": "新方案去向",
+    "households": "户数", "decision": "决定（新方案）",
+    "moved_units": "变动单元数", "moved_households": "变动单元户数",
+}
+#: Values in the diff workbook and map: area changes and their kind, unit status, where a unit is.
+DIFF_VALUES_ZH = {
+    "added": "新增", "removed": "撤销", "changed": "调整", "unchanged": "不变",
+    "split": "拆分", "merge": "合并", "split_merge": "拆分并合并", "units": "单元增减", "recomputed": "重新计价",
+    "moved": "变动", "unit_added": "新增单元", "unit_removed": "移除单元",
+    "absorbed": "扩围", "remainder": "待处理", "excluded": OUTCOMES["excluded"], "absent": "不在方案中",
+}
+
 
 #: How a household figure came about (``households_method``), for popups, tables and plans.
 HOUSEHOLD_METHODS_ZH: dict[str, str] = {
