@@ -1,5 +1,6 @@
 """Meeting maps: rendered HTML content, safety, offline, and a real headless-Chromium run."""
 
+import dataclasses
 import html
 import json
 import re
@@ -11,6 +12,7 @@ from shapely.geometry import LineString, box
 
 from zy_geo import InputError
 from zy_geo._map_offline import external_references
+from zy_geo.areas import Decisions, Together
 from zy_geo.areas.propose import propose_areas
 from zy_geo.maps import coverage_map, milestone_batch, save_map
 
@@ -113,6 +115,33 @@ def test_proposals_drawn(city):
     page = _page(city, proposals=r).get_root().render()
     assert len(r.areas) == 2 and len(r.remainders) == 0  # c0 and c2, each viable alone in its street
     assert _has(page, "拟划管理区域") and not _has(page, "待处理单元")
+
+
+def test_popups_of_areas_and_remainders_say_which_decision_bound_them_escaped():
+    # four squares 20 m apart in one street: a and b together by a decision, c refused any merger (a reason
+    # with markup), d on its own; a and b make one area, c and d (40 households each) stay remainders
+    x0, y0 = 462000, 3334000
+    compounds = gpd.GeoDataFrame({"compound_id": list("abcd"), "name": ["甲", "乙", "丙", "丁"],
+                                  "street": ["莲花街道"] * 4, "body": ["雁江区"] * 4, "kind": ["open"] * 4,
+                                  "mode": ["none"] * 4, "households": [150, 150, 40, 40]},
+                                 geometry=[box(x0 + i * 80, y0, x0 + i * 80 + 60, y0 + 60) for i in range(4)],
+                                 crs="EPSG:4544")
+    streets = gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
+                               geometry=[box(x0 - 50, y0 - 50, x0 + 400, y0 + 110)], crs="EPSG:4544")
+    decisions = Decisions(together=[Together(("a", "b"), reason="两小区业主大会同意合并")],
+                          no_merge={"c": XSS})
+    r = propose_areas(compounds, streets=streets, decisions=decisions)
+    assert r.areas["unit_ids"].tolist() == [["a", "b"]] and sorted(r.remainders["unit_id"]) == ["c", "d"]
+    page = coverage_map(compounds, streets=streets, proposals=r).get_root().render()
+    # the tooltips are JSON in a script; what the browser decodes from it is HTML with the reason escaped
+    decoded = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), page)
+    assert "依据：两小区业主大会同意合并（决定合并）" in decoded
+    assert f"依据：{html.escape(XSS)}（居民不同意合并）" in decoded and XSS not in decoded
+    assert decoded.count("依据：") == 2  # d: zy_geo's own outcome, no line
+    # a proposal written before decisions existed (no decision column) draws as before
+    old = dataclasses.replace(r, areas=r.areas.drop(columns="decision"),
+                              remainders=r.remainders.drop(columns="decision"))
+    assert "依据：" not in coverage_map(compounds, streets=streets, proposals=old).get_root().render()
 
 
 @pytest.mark.browser

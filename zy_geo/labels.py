@@ -84,6 +84,9 @@ REASONS_ZH = {
     "no_merge": "居民不同意合并",
     "exclude": "不纳入本次方案",
 }
+#: The kinds of decision in a ``decision`` column ("together: <reason>；apart: <reason>"), for popups.
+DECISION_KINDS_ZH = {"together": "决定合并", "apart": "决定不得同区", "no_merge": "居民不同意合并",
+                     "exclude": "不纳入本次方案"}
 #: How an absorbed group is enclosed: the managed neighbour's fence moved out around it, or its own.
 ABSORB_HOW_ZH = {"extend": "外扩已管理小区围挡", "own": "保留自身围合、纳入其管理"}
 

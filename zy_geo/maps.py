@@ -43,7 +43,7 @@ from ._map_offline import inline_assets
 from .config import Settings
 from .crs import zone_crs
 from .errors import InputError
-from .labels import HOUSEHOLD_METHODS_ZH
+from .labels import DECISION_KINDS_ZH, HOUSEHOLD_METHODS_ZH
 from .milestones import milestone_batch
 from .schema import COMPOUND_KINDS, MODES, PII_COLUMNS, SIX_HAVES_SHORT
 from .write import OutputFolder, clean_text, writing
@@ -387,6 +387,24 @@ def coverage_map(
     return fmap
 
 
+def _decision_line(value: Any) -> str:
+    """``<br>依据：…`` for a popup from a ``decision`` column, escaped; "" when zy_geo decided alone.
+
+    >>> _decision_line("together: 两小区业主大会同意合并；apart: <b>x</b>")
+    '<br>依据：两小区业主大会同意合并（决定合并）；&lt;b&gt;x&lt;/b&gt;（决定不得同区）'
+    >>> _decision_line("") + _decision_line(None)
+    ''
+    """
+    if not _esc(value):
+        return ""
+    parts = []
+    for label in str(value).split("；"):
+        kind, _, reason = label.partition(":")
+        name = DECISION_KINDS_ZH.get(kind.strip())
+        parts.append(label if name is None else f"{reason.strip()}（{name}）" if reason.strip() else name)
+    return f"<br>依据：{_esc('；'.join(parts))}"
+
+
 def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
     areas = proposals.areas
     if len(areas):
@@ -396,7 +414,7 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
             f"包含：{_esc('、'.join(map(str, r.unit_ids)))}<br>户数：{int(r.households)}<br>"
             f"新建围挡：{r.new_fence_m:,.0f} 米；出入口 {int(r.gates)} 个；监控 {int(r.cameras)} 个<br>"
             f"估算造价：{r.cost_yuan:,.0f} 元" + ("（超5万元上限）" if r.over_cap else "")
-            + f"<br>{_esc(r.explanation)}"
+            + _decision_line(getattr(r, "decision", "")) + f"<br>{_esc(r.explanation)}"
             for r in a.itertuples()
         ]
         add(folium.GeoJson(_features(a, {"tip": tips, "over": a["over_cap"].astype(bool).tolist()}),
@@ -409,7 +427,8 @@ def _add_proposals(proposals: Any, add: Any, frame: str) -> None:
     if len(rem):
         r = _display(rem, simplify_m=0.5, frame=frame)
         tips = [f"<b>暂不能合并：{_esc(x.unit_id)}</b><br>户数：{int(x.households)}<br>原因：{_esc(x.reason)}<br>"
-                f"建议：{_esc(MODES.get(x.suggested_mode, x.suggested_mode))}" for x in r.itertuples()]
+                f"建议：{_esc(MODES.get(x.suggested_mode, x.suggested_mode))}"
+                + _decision_line(getattr(x, "decision", "")) for x in r.itertuples()]
         add(folium.GeoJson(_features(r, {"tip": tips}), name="待处理单元",
                            style_function=lambda f: {"color": REMAINDER_COLOUR, "weight": 3, "fillOpacity": 0.1},
                            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)))
