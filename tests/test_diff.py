@@ -368,3 +368,12 @@ def test_on_the_sample_every_unit_is_accounted_for_and_the_deltas_are_the_summar
     cost = [c.value for c in wb["汇总"][1]].index("估算造价（元）（增减）")
     assert total[0] == "合计" and total[cost] == pytest.approx(t.loc["合计", "cost_yuan_delta"])
     assert len(list(wb["单元变动"].iter_rows())) == n["moved_units"] + 1
+
+
+def test_the_planners_loop_is_reachable_from_the_package_and_named_in_the_cli_docstring():
+    import zy_geo
+    import zy_geo.cli
+
+    assert {"diff_proposals", "Decisions"} <= set(zy_geo.__all__)
+    assert zy_geo.diff_proposals is diff_proposals and zy_geo.Decisions is Decisions
+    assert [name for name in cli.commands if f"``{name}``" not in zy_geo.cli.__doc__] == []

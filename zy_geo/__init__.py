@@ -5,15 +5,19 @@ coverage of the central city's residential compounds, the "six-haves" 六有 sta
 
 The way of the data: read (:func:`read_layer`, :func:`read_city`, :func:`read_ledger`) → normalise
 (:mod:`zy_geo.crs`) → analyse (:func:`join_ledger`, :func:`coverage_table`, :func:`propose_areas`)
-→ render (:func:`coverage_map`) — or all at once with :func:`zy_geo.pipeline.run`.
+→ render (:func:`coverage_map`) — or all at once with :func:`zy_geo.pipeline.run`. The planner's
+loop: decisions of residents and planners bind the next proposal (:class:`Decisions`), and
+:func:`diff_proposals` says what changed between two.
 """
 
 from __future__ import annotations
 
 from .areas.config import ProposalParams, load_proposal_config
+from .areas.decisions import Decisions
 from .areas.propose import ProposalResult, propose_areas
 from .coverage import coverage_table
 from .crs import to_frame, to_metric
+from .diff import diff_proposals
 from .errors import InputError, Problem, ProblemReport, ZyGeoError, ZyGeoWarning
 from .io.read import read_city, read_layer
 from .ledger.join import join_ledger
@@ -25,6 +29,7 @@ from .settings import Settings, load_settings
 __version__ = "0.1.0"
 
 __all__ = [
+    "Decisions",
     "InputError",
     "Problem",
     "ProblemReport",
@@ -36,6 +41,7 @@ __all__ = [
     "__version__",
     "coverage_map",
     "coverage_table",
+    "diff_proposals",
     "generate_sample",
     "join_ledger",
     "load_proposal_config",

@@ -1,9 +1,11 @@
 """``zy-geo`` command line: parses arguments and calls the library, nothing more.
 
 Commands: ``sample`` (generate the synthetic central city), ``validate`` (check a survey
-ledger), ``run`` (ledger + city → coverage table and map), ``propose``, ``plan``, ``demo``
-(``sample`` then ``run``). Every command that uses settings takes them from ``--config FILE.toml``
-(:mod:`zy_geo.config`).
+ledger), ``run`` (ledger + city → coverage table and map), ``propose`` (management areas, honouring
+the decisions in the config), ``plan`` (one plan per compound or area), ``map`` (the meeting map
+alone), ``diff`` (what changed between two proposals), ``import`` (``osm``, ``aoi``, ``parcels``: a
+city GeoPackage from real data), ``demo`` (``sample`` then ``run``). Every command that uses
+settings takes them from ``--config FILE.toml`` (:mod:`zy_geo.config`).
 
 Exit codes: 0 success; 1 the input has errors (the problems are written and summarised);
 2 a usage error (a bad option, or an output that would leave its folder, overwrite an input or
