@@ -1,5 +1,6 @@
 """Plans and the funding ledger on a tiny city with an obvious answer."""
 
+import io
 import shutil
 import subprocess
 
@@ -260,3 +261,60 @@ def test_a_compound_whose_kind_is_blank_gets_a_plan(city):
     by_unit = {u: row for _, row in ps.plans.iterrows() for u in row["unit_ids"]}
     assert by_unit["x1"]["kinds"] == ""
     assert "nan" not in "".join(ps.plans["kinds"])
+
+
+def test_a_figure_drawn_after_another_plan_is_the_same_as_drawn_first(city):
+    # one figure is reused plan after plan: nothing of the previous plan may stay on it
+    from PIL import Image
+
+    from zy_geo.plans import _figure
+
+    compounds, streets, rivers, tuoxi = city
+    r = propose_areas(compounds, streets=streets, rivers=rivers)
+    ps = build_plans(r, compounds, tuoxi=tuoxi, rivers=rivers)
+    first, second = ps.plans.iloc[0], ps.plans.iloc[1]
+
+    def pixels(row):
+        png = _figure.plan_figure(row, ps.members[row.plan_id], context=ps.context).getvalue()
+        return np.asarray(Image.open(io.BytesIO(png)))
+
+    _figure._CANVAS.__dict__.pop("canvas", None)  # a fresh figure
+    alone = pixels(first)
+    pixels(second)
+    again = pixels(first)
+    assert alone.shape == again.shape == (928, 1344, 4)
+    assert (alone == again).all()
+    assert len(_figure._CANVAS.canvas.ax.collections) == 0  # cleared after each plan
+
+
+def test_png_bytes_keeps_every_pixel_and_the_resolution():
+    from PIL import Image
+
+    from zy_geo._cartography import png_bytes
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    im = Image.open(io.BytesIO(png_bytes(rgba, 160)))
+    assert im.mode == "RGBA" and im.info["dpi"] == pytest.approx((160, 160), abs=0.01)
+    assert (np.asarray(im) == rgba).all()
+
+
+def test_plan_tables_are_the_xml_python_docx_writes_cell_by_cell():
+    # the plan tables are built in one piece; they must equal python-docx's own add_table/cell.text,
+    # also for tabs, line breaks, edge spaces, markup characters and empty cells
+    from lxml import etree
+
+    from zy_geo.plans._docx import _table, _template
+
+    header = ["项目", "内容"]
+    rows = [["a\tb", "第一行\n第二行"], [" 前后空格 ", ""], ["<b>&amp;", "x\r\ny"], ["合计", "12,345"]]
+    ours = docx.Document(io.BytesIO(_template()[0]))
+    _table(ours, header, rows)
+    ref = docx.Document()
+    t = ref.add_table(rows=1, cols=2)
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, header, strict=True):
+        cell.text = text
+    for r in rows:
+        for cell, text in zip(t.add_row().cells, r, strict=True):
+            cell.text = text
+    assert etree.tostring(ours.tables[0]._tbl) == etree.tostring(t._tbl)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import io
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -13,6 +16,8 @@ from ..schema import SIX_HAVES
 from ..write import clean_text
 from ._figure import PlanContext, plan_figure
 from .facilities import FacilityNeeds
+
+_SPECIAL = re.compile("[\t\r\n]")  # run text python-docx writes as w:tab / w:br
 
 
 def _tick(v: object) -> str:
@@ -33,16 +38,55 @@ def _households(plan: pd.Series) -> str:
     return f"{hh} 户（其中 {est} 户为估算，待台账核实）"
 
 
-def _table(doc, header: list[str], rows: list[list[str]]):
-    t = doc.add_table(rows=1, cols=len(header))
-    t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, header, strict=True):
-        cell.text = clean_text(str(text))
-    for r in rows:
-        cells = t.add_row().cells
-        for cell, text in zip(cells, r, strict=True):
-            cell.text = clean_text(str(text))
-    return t
+@functools.cache
+def _template() -> tuple[bytes, dict[str, str]]:
+    """The empty plan document (its Normal style set) as .docx bytes, and the ids of the styles used.
+
+    Made once per process; each plan opens a copy. python-docx finds a style named in a call such as
+    ``add_heading`` by scanning every style of the document each time, so the ids are looked up here.
+    """
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(11)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    ids = {name: doc.styles[name].style_id for name in ("Heading 1", "Heading 2", "Table Grid")}
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue(), ids
+
+
+def _heading(doc, text: str, level: int) -> None:
+    """``doc.add_heading(text, level)`` with the style id known (the same paragraph)."""
+    doc.add_paragraph(text)._p.style = _template()[1][f"Heading {level}"]
+
+
+def _table(doc, header: list[str], rows: list[list[str]]) -> None:
+    """A "Table Grid" table: the XML python-docx writes cell by cell (``cell.text = ...``), made in one piece."""
+    from docx.oxml.ns import qn
+    from docx.oxml.table import CT_Tbl
+    from lxml import etree
+
+    tbl = CT_Tbl.new_tbl(len(rows) + 1, len(header), doc._block_width)
+    tbl.tblStyle_val = _template()[1]["Table Grid"]
+    w_r, w_t, space = qn("w:r"), qn("w:t"), qn("xml:space")
+    for tr, texts in zip(tbl.tr_lst, (header, *rows), strict=True):
+        for tc, value in zip(tr.iterchildren(qn("w:tc")), texts, strict=True):
+            text, p = clean_text(str(value)), tc[-1]  # the cell's one empty paragraph
+            if _SPECIAL.search(text):  # tabs and line breaks: python-docx's own run text
+                p.add_r().text = text
+                continue
+            r = etree.SubElement(p, w_r)
+            if text:
+                t = etree.SubElement(r, w_t)
+                t.text = text
+                if len(text.strip()) < len(text):
+                    t.set(space, "preserve")
+    doc.element.body._insert_tbl(tbl)
 
 
 def _clean(v: object) -> object:
@@ -61,21 +105,16 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
     :meth:`zy_geo.write.OutputFolder.write_docx`.
     """
     from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
     plan = plan.map(_clean)
     members = members.assign(unit_id=members["unit_id"].map(_clean))
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    doc.add_heading(f"{plan['name']} 物业管理全覆盖推进方案", level=1)
+    doc = Document(io.BytesIO(_template()[0]))
+    _heading(doc, f"{plan['name']} 物业管理全覆盖推进方案", 1)
     doc.add_paragraph(f"方案编号：{plan['plan_id']}　　依据：资府办函〔2023〕9号“一小区一方案”"
                       + ("　　（样例数据为生成数据）" if sample else ""))
 
-    doc.add_heading("一、基本情况", level=2)
+    _heading(doc, "一、基本情况", 2)
     _table(doc, ["项目", "内容"], [
         ["责任主体", plan["body"]], ["街道（镇）", plan["street"]], ["社区", plan.get("community") or ""],
         ["类型", plan["kinds"]], ["户数", _households(plan)],
@@ -84,12 +123,12 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
         ["党组织 / 业委会", f"{'有' if plan['party_org'] else '无'} / {'有' if plan['owners_committee'] else '无'}"],
     ])
 
-    doc.add_heading("二、“六有”现状", level=2)
+    _heading(doc, "二、“六有”现状", 2)
     from ..schema import SIX_HAVES as LABELS
 
     _table(doc, ["项目", "现状"], [[LABELS[k], _tick(plan.get(k))] for k in SIX_HAVES])
 
-    doc.add_heading("三、区域划分", level=2)
+    _heading(doc, "三、区域划分", 2)
     doc.add_paragraph(
         f"将上述 {len(members)} 个单元划为一个管理区域，边界周长约 {needs.enclosure.perimeter_m:,.0f} 米，"
         f"其中利用已有围墙 {needs.enclosure.existing_wall_m:,.0f} 米、建筑外墙 {needs.enclosure.facade_m:,.0f} 米，"
@@ -99,13 +138,13 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
         doc.add_picture(plan_figure(plan, members, context=context, buildings=buildings,
                                     new_fence_m=needs.enclosure.new_fence_m), width=Cm(15.5))
 
-    doc.add_heading("四、设施完善", level=2)
+    _heading(doc, "四、设施完善", 2)
     rows = [[r["名称"], f"{r['quantity']:g}", r["unit"], f"{r['unit_price_yuan']:,.0f}", f"{r['cost_yuan']:,.0f}",
              r["basis"]] for _, r in needs.items.iterrows() if r["quantity"] > 0]
     rows.append(["合计", "", "", "", f"{needs.total_cost_yuan:,.0f}", "单价为默认值，以当地价格为准"])
     _table(doc, ["设施", "数量", "单位", "单价（元）", "金额（元）", "测算依据"], rows)
 
-    doc.add_heading("五、资金测算", level=2)
+    _heading(doc, "五、资金测算", 2)
     frows = [
         ["设施估算", f"{plan['facility_cost_yuan']:,.0f}"],
         [f"“六有”奖补（每小区不超过{settings.subsidy_cap_yuan:,.0f}元）", f"{plan['subsidy_yuan']:,.0f}"],
@@ -120,9 +159,9 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
                       f"{plan['fee_income_yuan']:,.0f} − 公共收益 {plan['public_income_yuan']:,.0f}）"])
     _table(doc, ["项目", "金额（元）"], frows)
 
-    doc.add_heading("六、管理方式", level=2)
+    _heading(doc, "六、管理方式", 2)
     doc.add_paragraph(f"建议：{plan['mode_zh']}。理由：{plan['reason']}。")
 
-    doc.add_heading("七、时间安排", level=2)
+    _heading(doc, "七、时间安排", 2)
     doc.add_paragraph(f"2023年3月31日前完成本方案；{plan['deadline']} 前达到“六有”物业服务标准。")
     return doc

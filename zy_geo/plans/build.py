@@ -158,11 +158,8 @@ class PlanSet:
         files: dict[str, Path] = {}
         used: set[str] = {"index.html"}
         names = {pid: safe_filename(pid, used=used, suffix=".docx") for pid in self.plans["plan_id"]}
-        tasks = [(plan, self.facilities[plan["plan_id"]], self.members[plan["plan_id"]],
-                  self.buildings.get(plan["plan_id"])) for _, plan in self.plans.iterrows()]
-        for pid, data in tqdm(_documents(tasks, settings=self.settings, context=self.context, figures=figures,
-                                         sample=self.sample, workers=workers),
-                              total=len(tasks), desc="writing plans", unit="plan", disable=not progress):
+        for pid, data in tqdm(_documents(self, figures=figures, workers=workers), total=len(self.plans),
+                              desc="writing plans", unit="plan", disable=not progress):
             files[pid] = out.write_bytes(data, prefix / names[pid])
         files["index"] = out.write_text(self._index_html(files), prefix / "index.html")
         if own:
@@ -194,36 +191,53 @@ td:nth-child(n+5){{text-align:right}}</style></head><body>
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, context: PlanContext | None, figures: bool, sample: bool) -> None:
-    """Each process receives the shared context once (not once per plan)."""
-    _WORKER.update(settings=settings, context=context, figures=figures, sample=sample)
+def _init_worker(plans: PlanSet, figures: bool) -> None:
+    """Each process gets the plan set once: inherited when forked, pickled once per process otherwise."""
+    _WORKER.update(plans=plans, figures=figures)
 
 
-def _document_bytes(task: tuple[pd.Series, FacilityNeeds, gpd.GeoDataFrame, np.ndarray | None]) -> tuple[str, bytes]:
+def _document_bytes(span: tuple[int, int]) -> list[tuple[str, bytes]]:
+    """(plan id, .docx bytes) of the plans at positions ``span[0]`` to ``span[1]`` (exclusive)."""
     from ._docx import plan_document
 
-    plan, needs, members, buildings = task
-    doc = plan_document(plan, needs, members, figure=_WORKER["figures"], settings=_WORKER["settings"],
-                        buildings=buildings, context=_WORKER["context"], sample=_WORKER["sample"])
-    buf = io.BytesIO()
-    doc.save(buf)
-    return str(plan["plan_id"]), buf.getvalue()
+    ps: PlanSet = _WORKER["plans"]
+    out = []
+    for _, plan in ps.plans.iloc[span[0]:span[1]].iterrows():
+        pid = plan["plan_id"]
+        doc = plan_document(plan, ps.facilities[pid], ps.members[pid], figure=_WORKER["figures"],
+                            settings=ps.settings, buildings=ps.buildings.get(pid), context=ps.context,
+                            sample=ps.sample)
+        buf = io.BytesIO()
+        doc.save(buf)
+        out.append((str(pid), buf.getvalue()))
+    return out
 
 
-def _documents(tasks: list, *, settings: Settings, context: PlanContext | None, figures: bool, sample: bool,
-               workers: int | None) -> Iterator[tuple[str, bytes]]:
-    """(plan id, .docx bytes) of every task, drawn here or by a pool of processes, in task order."""
+def _documents(plans: PlanSet, *, figures: bool, workers: int | None) -> Iterator[tuple[str, bytes]]:
+    """(plan id, .docx bytes) of every plan, drawn here or by a pool of processes, in plan order.
+
+    A task is a run of positions in the plan table, not the plans' data: each process holds the plan
+    set (forked with it, or given it once when it starts), so nothing but the finished documents
+    crosses between processes.
+    """
+    total = len(plans.plans)
     # by default a pool only pays off from a few plans per process on; asked for, it is used as asked
-    n = workers if workers is not None else min(os.cpu_count() or 1, max(len(tasks) // 4, 1))
-    n = max(1, min(n, len(tasks)))
+    n = workers if workers is not None else min(os.cpu_count() or 1, max(total // 4, 1))
+    n = max(1, min(n, total))
     if n <= 1:
-        _init_worker(settings, context, figures, sample)
-        yield from map(_document_bytes, tasks)
+        _init_worker(plans, figures)
+        try:
+            for i in range(total):
+                yield from _document_bytes((i, i + 1))
+        finally:
+            _WORKER.clear()  # do not keep the plan set alive here
         return
+    size = max(1, min(8, total // (4 * n)))
+    spans = [(i, min(i + size, total)) for i in range(0, total, size)]
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
-                             initargs=(settings, context, figures, sample)) as pool:
-        yield from pool.map(_document_bytes, tasks, chunksize=max(1, min(8, len(tasks) // (4 * n))))
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(plans, figures)) as pool:
+        for chunk in pool.map(_document_bytes, spans):
+            yield from chunk
 
 
 def _combined(values: pd.DataFrame, key: str) -> bool | None:
