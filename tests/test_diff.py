@@ -79,8 +79,9 @@ def test_a_split_is_one_changed_area_and_one_added_with_the_moved_units_counted(
                                                                                         ["1-A002"])
     assert (added.kind, added.new_area_id, added.related) == ("split", "1-A002", ["1-A001"])
     assert "拆分" in changed.note and added.note == "由原区域 1-A001 拆分而来"
-    assert d.moved[["unit_id", "from", "to", "households"]].values.tolist() == [["c", "1-A001", "1-A002", 100],
-                                                                                  ["d", "1-A001", "1-A002", 100]]
+    # the unit's new area was added: its id alone could be taken for an old one
+    assert d.moved[["unit_id", "from", "to", "households"]].values.tolist() == [
+        ["c", "1-A001", "1-A002（新增区域）", 100], ["d", "1-A001", "1-A002（新增区域）", 100]]
     n = d.counts()
     assert (n["moved_units"], n["moved_households"], n["split"], n["unchanged"]) == (2, 200, 1, 1)
     assert d.areas.loc[d.areas["old_area_id"] == "2-A001", "change"].item() == "unchanged"
@@ -170,7 +171,9 @@ def test_cli_writes_the_workbook_in_chinese_without_formulas_and_an_offline_map(
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     moved = [[c.value for c in row] for row in wb["单元变动"].iter_rows(min_row=2)]
-    assert sorted(r[0] for r in moved) == sorted(["d", FORMULA_ID]) and {r[3] for r in moved} == {"1-A001"}
+    assert sorted(r[0] for r in moved) == sorted(["d", FORMULA_ID])
+    # {a, b} is numbered 1-A002 now (the formula id sorts first): the old area's id names its new one
+    assert {r[3] for r in moved} == {"1-A001（新方案 1-A002）"} and {r[4] for r in moved} == {"1-A001（新增区域）"}
     total = [c.value for c in list(wb["汇总"].iter_rows())[-1]]
     assert total[:4] == ["合计", 2, 3, 1]
     assert STREET_A in [c.value for c in wb["汇总"]["A"]]  # plain text in the workbook

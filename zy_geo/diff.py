@@ -39,9 +39,9 @@ Four compounds in a row (5 m, 40 m and 5 m apart) and one more in another street
     added split                  1-A002
 unchanged            2-A001      2-A001
 >>> print(d.moved[["unit_id", "from", "to", "households"]].to_string(index=False))
-unit_id   from     to  households
-      c 1-A001 1-A002         100
-      d 1-A001 1-A002         100
+unit_id   from           to  households
+      c 1-A001 1-A002（新增区域）         100
+      d 1-A001 1-A002（新增区域）         100
 >>> d.deltas.set_index("street").loc["合计", ["areas_old", "areas_new", "areas_delta"]].tolist()
 [2, 3, 1]
 """
@@ -195,9 +195,19 @@ def _place(row: Any) -> tuple[str, str]:
     return str(row.outcome), ""
 
 
-def _place_zh(kind: str, ident: str) -> str:
+def _place_zh(kind: str, ident: str, counterpart: str | None = None, side: str = "") -> str:
+    """Where a unit is, in Chinese.
+
+    An area's id alone can mislead, as ids are renumbered between runs: an area paired with one of
+    another id names it (``A004（新方案 A005）``), an unpaired one says it was added or removed
+    (``counterpart`` "": no pair; None: not asked).
+    """
     if kind == "area":
-        return ident
+        if counterpart is None or counterpart == ident:
+            return ident
+        if counterpart:
+            return f"{ident}（{side} {counterpart}）"
+        return f"{ident}（{DIFF_VALUES_ZH['added' if side == '原方案' else 'removed']}区域）"
     if kind == "absorbed":
         return f"{DIFF_VALUES_ZH['absorbed']}（并入 {ident}）" if ident else DIFF_VALUES_ZH["absorbed"]
     return DIFF_VALUES_ZH.get(kind) or OUTCOMES.get(kind, kind)
@@ -347,6 +357,7 @@ def _unit_rows(old: ProposalResult, new: ProposalResult, pairs: dict[str, str]) 
     """One row per unit of either proposal: where it was, where it is, and whether it moved."""
     mo, mn = _by_id(old.members, "unit_id"), _by_id(new.members, "unit_id")
     po = {u: _place(r) for u, r in zip(mo.index, mo.itertuples(), strict=True)}
+    back = {n: o for o, n in pairs.items()}
     pn = {u: _place(r) for u, r in zip(mn.index, mn.itertuples(), strict=True)}
     decision = mn["decision"] if "decision" in mn.columns else pd.Series("", index=mn.index)  # before decisions
     rows = []
@@ -363,7 +374,8 @@ def _unit_rows(old: ProposalResult, new: ProposalResult, pairs: dict[str, str]) 
         hh_old = int(mo.loc[u, "households"]) if u in po else pd.NA
         hh_new = int(mn.loc[u, "households"]) if u in pn else pd.NA
         rows.append({"unit_id": u, "street": (mn if u in pn else mo).loc[u, "street"], "status": status,
-                     "from": _place_zh(*a), "to": _place_zh(*b), "households": hh_new if u in pn else hh_old,
+                     "from": _place_zh(*a, pairs.get(a[1], ""), "新方案"),
+                     "to": _place_zh(*b, back.get(b[1], ""), "原方案"), "households": hh_new if u in pn else hh_old,
                      "households_old": hh_old, "households_new": hh_new,
                      "decision": "" if u not in pn or _missing(decision.loc[u]) else str(decision.loc[u]),
                      "from_outcome": a[0], "from_area_id": a[1] if a[0] == "area" else pd.NA,
@@ -412,7 +424,9 @@ class ProposalDiff:
         and cost old/new/delta, gates, cameras, ``over_cap``, ``boundary_changed`` and a Chinese ``note``.
     units : DataFrame
         One row per unit of either proposal: ``status`` (unchanged, moved, added, removed), ``from``
-        and ``to`` (area id, 扩围（并入 …）, 待处理 or 不纳入本次方案; 不在方案中 when absent), households,
+        and ``to`` (area id, 扩围（并入 …）, 待处理 or 不纳入本次方案; 不在方案中 when absent; an area renumbered
+        between the runs names its id on the other side, ``A004（新方案 A005）``, an unpaired one says
+        （新增区域）/（撤销区域））, households,
         ``decision`` (the new proposal's decisions for the unit, "" for none).
     deltas : DataFrame
         Per street and 合计: ``<figure>_old``, ``<figure>_new``, ``<figure>_delta`` for the areas, households
@@ -530,6 +544,8 @@ class ProposalDiff:
             ("区域如何对应", "按包含的单元对应，不按编号（两次运行编号会重排）：单元相同即同一区域；"
                         "否则按单元重合度（交集/并集）最大者一一对应，并列时取共有户数多者"),
             ("单元变动", "单元所在区域（或扩围、待处理、不纳入本次方案）不再是原区域的对应区域"),
+            ("去向中的括注", "两次运行的区域编号会重排：“A004（新方案 A005）”指原方案 A004 在新方案中对应 A005；"
+                        "“（新增区域）”“（撤销区域）”指该区域在另一方案中没有对应区域"),
         ], columns=["项目", "内容"])
         return {"汇总": deltas, "区域变化": areas, "单元变动": units, "说明": about}
 
