@@ -235,23 +235,33 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, co
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="GeoPackage with layers areas, members, remainders (+ <stem>_summary.xlsx).")
+@click.option("--edits", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A proposal GeoPackage of this city edited in QGIS: its areas are kept as locks (moved units, "
+                   "redrawn boundaries), deleted areas' units are solved again. Only read: --out must differ.")
 @_metric_crs
 @_frame
 @_force
 def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path,
-            metric_crs: str | None, frames: dict[str, str], force: bool) -> None:
+            edits: Path | None, metric_crs: str | None, frames: dict[str, str], force: bool) -> None:
     """Propose management areas (合理划定管理区域) with fence, gates, cameras and cost."""
     from .io.read import crs_summary
     from .pipeline import propose as run_propose
     from .write import single_file
 
     try:
-        single_file(out, suffixes=(".gpkg",), inputs=[p for p in (city, ledger, config) if p], force=force,
-                    what="proposal")  # refuse a bad --out before the work
+        folder, name = single_file(out, suffixes=(".gpkg",), inputs=[p for p in (city, ledger, config, edits) if p],
+                                   force=force, what="proposal")  # refuse a bad --out before the work
+        folder.path(name)
         result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, force=force,
-                             progress=_progress(), metric_crs=metric_crs, frames=frames)
+                             progress=_progress(), metric_crs=metric_crs, frames=frames, edits=edits)
     except ZyGeoError as exc:
         _fail(exc)
+    if result.edits is not None:
+        planner = int((result.areas["origin"] == "planner").sum())
+        noted = len(result.problems.warnings)
+        _echo(f"edits `{edits.name if edits else ''}`: {planner} areas kept as the planner left them (origin "
+              f"planner), {len(result.edits.deleted)} areas deleted, {len(result.edits.free)} units solved again"
+              + (f"; {noted} warnings (above, and in the summary's sheet 编辑问题)" if noted else ""))
     total = result.summary().iloc[-1]
     _echo(
         f"{len(result.areas)} areas for {int(total['households_in_areas'])} households; "

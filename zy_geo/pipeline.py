@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from .areas.edits import Edits, read_edits
 from .areas.propose import ProposalResult, propose_areas
 from .config import Config, load_config
 from .coverage import coverage_table, write_coverage_xlsx
@@ -370,6 +371,7 @@ def propose(
     progress: bool = False,
     metric_crs: str | None = None,
     frames: Mapping[str, str] | None = None,
+    edits: str | Path | Edits | None = None,
 ) -> ProposalResult:
     """Propose management areas for a city (optionally with its survey ledger) from a TOML config.
 
@@ -397,6 +399,9 @@ def propose(
         layers are in it, and its layer metadata and the 参数 sheet say which it is and how it was chosen.
     frames : mapping of str to str, optional
         Layer name → ``"gcj02"``/``"bd09"`` for city layers picked on Amap/Baidu (converted on read).
+    edits : str, Path or Edits, optional
+        A proposal GeoPackage of this city a planner edited in QGIS (:func:`zy_geo.areas.edits.read_edits`):
+        its areas are locks, the other units are solved again. Only read: ``out`` may not be it.
 
     Returns
     -------
@@ -404,12 +409,18 @@ def propose(
     """
     cfg = _config(config)
     value, source = _metric_crs(metric_crs, cfg)
+    edits_path = Path(edits) if isinstance(edits, str | Path) else None
+    if out is not None and edits_path is not None:  # refuse writing over the edits before the work
+        early, name = single_file(out, suffixes=(".gpkg",), inputs=[edits_path], force=force, what="proposal")
+        early.path(name)
+    if edits_path is not None:
+        edits = read_edits(edits_path)
     layers, _, _ = load_compounds(city, ledger, coord_frame=coord_frame, metric_crs=value, frames=frames)
     result = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
                              settings=cfg.settings, decisions=cfg.decisions, progress=progress,
-                             crs=crs_record(layers, source=source))
+                             crs=crs_record(layers, source=source), edits=edits)
     if out is not None:
-        inputs = [Path(p) for p in (city, ledger, config) if isinstance(p, str | Path)]
+        inputs = [Path(p) for p in (city, ledger, config, edits_path) if isinstance(p, str | Path)]
         folder, name = single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="proposal")
         result.to_gpkg(name, folder=folder)
         result.to_xlsx(f"{Path(name).stem}_summary.xlsx", folder=folder)

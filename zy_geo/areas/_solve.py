@@ -16,7 +16,8 @@ from ..config import ProposalParams, Settings
 from ..labels import ABSORB_HOW_ZH, REASONS_ZH
 from ._exact import EXACT_LIMIT, partition_exactly
 from .decisions import BARRIER_ZH, Binding
-from .fencing import Enclosure, Surroundings, enclose_many
+from .edits import Lock
+from .fencing import Enclosure, Surroundings, enclose_many, enclose_outlines
 
 _LIMITS = ("max_households", "max_extent", "cost_cap")
 
@@ -195,13 +196,16 @@ def solve(
     roads: gpd.GeoDataFrame | None,
     buildings: gpd.GeoDataFrame | None,
     binding: Binding | None = None,
+    locks: list[Lock] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Group units into areas; return (areas, members, remainders).
 
     ``binding``: decisions resolved against these units (:func:`zy_geo.areas.decisions.bind_decisions`).
+    ``locks``: areas a planner's edits fixed (:func:`zy_geo.areas.edits.bind_edits`): each is one area with
+    exactly its units, linked to no other unit, keeps its id and is priced along its drawn outline if redrawn.
     """
     crs = units.crs
-    bind = binding or Binding()
+    bind = binding if binding is not None else Binding()
     # enclosure ids as plain text, "" where a unit lies in no enclosure (NA-free comparisons)
     units = units.assign(enclosure_id=units["enclosure_id"].astype("string").fillna("").to_numpy(dtype=object))
     anchors = units[units["role"] == "anchor"].reset_index(drop=True)
@@ -235,7 +239,13 @@ def solve(
     spans = np.zeros(n, dtype=bool)  # units of a together group allowed across a barrier
     for g, acr in zip(groups, across, strict=True):
         spans[g] |= acr
-    alone = no_merge | spans  # linked to nothing: no other unit joins them
+    locks = locks or []
+    lock_pos = [np.array(sorted(at[u] for u in lk.units), dtype=np.int64) for lk in locks]
+    locked = np.zeros(n, dtype=bool)
+    for g, lock in zip(lock_pos, locks, strict=True):
+        locked[g] = True
+        spans[g] |= lock.across  # a lock across a barrier is fenced around the whole group, unclipped
+    alone = no_merge | spans | locked  # linked to nothing: no other unit joins them
     for u, v in bind.apart:
         cl.apart.setdefault(at[u], set()).add(at[v])
         cl.apart.setdefault(at[v], set()).add(at[u])
@@ -288,6 +298,14 @@ def solve(
         for k in g[1:]:
             root = cl.union(root, cl.find(int(k)), pts)
 
+    # locked areas: exactly their units, whatever the limits (they take part in no merger)
+    lock_root: dict[int, int] = {}
+    for k, g in enumerate(lock_pos):
+        root = cl.find(int(g[0]))
+        for m in g[1:]:
+            root = cl.union(root, cl.find(int(m)), None)
+        lock_root[root] = k
+
     for e in edges[~in_exact].itertuples(index=False):
         a, b = cl.find(e.i), cl.find(e.j)
         if a == b:
@@ -336,6 +354,7 @@ def solve(
     for gi, g in enumerate(groups):
         together_root.setdefault(cl.find(int(g[0])), []).append(gi)
     viable_root.update({r: True for r in together_root})
+    viable_root.update({r: True for r in lock_root})
     # households of each unit's whole cluster (all units linked within the gap in its enclosure)
     cluster_hh = np.bincount(comp, weights=hh, minlength=n)[comp].astype(np.int64) if n else np.zeros(0, np.int64)
 
@@ -370,13 +389,25 @@ def solve(
     area_of_root: dict[int, str] = {}
     viable = sorted((r for r, ok in viable_root.items() if ok), key=lambda r: str(uid[r]))
     counters: dict[str, int] = {}
-    # every viable group priced at once (vectorised)
+    taken = {lk.area_id for lk in locks}  # ids the planner's areas keep
+    # every viable group priced at once (vectorised); a lock redrawn by the planner along its drawn outline
     member_lists = [members_of[r] for r in viable]
     keys = [tuple(sorted(m.tolist())) for m in member_lists]
-    todo = [k for k, key in enumerate(keys) if key not in priced_by_members]
-    priced: list[Enclosure | None] = [priced_by_members.get(key) for key in keys]
+    drawn = [k for k, r in enumerate(viable) if r in lock_root and locks[lock_root[r]].outline is not None]
+    todo = [k for k, (r, key) in enumerate(zip(viable, keys, strict=True))
+            if (r in lock_root and locks[lock_root[r]].outline is None)
+            or (r not in lock_root and key not in priced_by_members)]
+    priced: list[Enclosure | None] = [priced_by_members.get(key) if r not in lock_root else None
+                                      for r, key in zip(viable, keys, strict=True)]
     for k, e in zip(todo, price([member_lists[k] for k in todo]), strict=True):
         priced[k] = e
+    if drawn:
+        outlines = np.array([locks[lock_root[viable[k]]].outline for k in drawn], dtype=object)
+        idx = np.concatenate([member_lists[k] for k in drawn])
+        of = np.repeat(np.arange(len(drawn)), [len(member_lists[k]) for k in drawn])
+        for k, e in zip(drawn, enclose_outlines(outlines, geoms[idx], of, walled=walled[idx], settings=settings,
+                                                around=around), strict=True):
+            priced[k] = e
     partners: dict[int, list[str]] = {}
     for u, v in bind.apart:
         partners.setdefault(at[u], []).append(v)
@@ -386,14 +417,22 @@ def solve(
         encl_id = enc_of[r]
         street, code, body = street_of[r], code_of[r], body_of[r]
         gis = together_root.get(r, [])
-        if any(across[gi] for gi in gis):  # across a street line: the street holding most households
+        lk = locks[lock_root[r]] if r in lock_root else None
+        if any(across[gi] for gi in gis) or lk is not None:  # the street holding most households
             encl_id = "+".join(sorted(set(enc_of[members])))
             by_street = pd.Series(hh[members]).groupby(street_of[members].astype(str)).sum()
             k = members[list(street_of[members].astype(str)).index(
                 sorted(by_street.index, key=lambda s: (-by_street[s], s))[0])]
             street, code, body = street_of[k], code_of[k], body_of[k]
-        counters[code] = counters.get(code, 0) + 1
-        area_id = f"{code}-A{counters[code]:03d}"
+            if lk is not None and not lk.across:
+                encl_id = enc_of[r]
+        if lk is not None:
+            area_id = lk.area_id
+        else:
+            counters[code] = counters.get(code, 0) + 1
+            while f"{code}-A{counters[code]:03d}" in taken:
+                counters[code] += 1
+            area_id = f"{code}-A{counters[code]:03d}"
         area_of_root[r] = area_id
         bound = set(cl.refused.get(r, set()))
         if nbrs.has_other[members].any():
@@ -405,6 +444,14 @@ def solve(
             bound.add("max_households")
         labels = list(dict.fromkeys(x for m in sorted(members, key=lambda m: str(uid[m]))
                                     for x in bind.labels.get(str(uid[m]), [])))
+        if lk is not None:  # the planner's area: the edits and the decisions on its units
+            bound = {"edit:locked"} | ({"edit:moved"} if lk.moved else set()) | \
+                ({"edit:redrawn"} if lk.outline is not None else set()) | ({"edit:problem"} if lk.problem else set())
+            labels = list(dict.fromkeys([*lk.labels, *(x for x in labels if not x.startswith("edit:"))]))
+            area_rows.append(_lock_row(lk, area_id, street, code, body, encl_id, unit_ids, int(cl.hh[r]), enc, over,
+                                       settings.subsidy_cap_yuan, bound, labels))
+            area_geoms.append(enc.boundary)
+            continue
         lead, notes = _decision_notes(bound, members, r, gis, bind, cl, p_of[r], uid, partners)
         area_rows.append({
             "area_id": area_id,
@@ -429,6 +476,8 @@ def solve(
             "over_cap": bool(over),
             "bound_by": ",".join(sorted(bound)) if bound else "proximity",
             "decision": "；".join(labels),
+            "origin": "zy_geo",
+            "edit_problem": "",
             "explanation": _explain(bound, len(members), over, alone_over_max=alone_over_max,
                                     max_households=p_of[r].max_households, lead=lead, notes=notes),
         })
@@ -460,6 +509,7 @@ def solve(
         absorb_how=[absorb_fence[r][1] if r in absorb_fence else None for r in roots],
         absorb_group=[str(uid[r]) if r in absorb_fence else None for r in roots],  # units fenced as one
         decision=["；".join(bind.labels.get(str(u), [])) for u in uid],
+        origin=np.where(locked, "planner", "zy_geo"),
     )
     if len(excluded):  # outside the programme: listed with the reason, in the units' order
         out = excluded.drop(columns="role").assign(
@@ -468,7 +518,7 @@ def solve(
             reason=[f"{REASONS_ZH['exclude']}：{bind.exclude[str(u)]}" for u in excluded["unit_id"]],
             suggested_mode=None, group_households=excluded["households"].astype(int).to_numpy(),
             absorb_fence_m=np.nan, absorb_how=None, absorb_group=None,
-            decision=["；".join(bind.labels.get(str(u), [])) for u in excluded["unit_id"]])
+            decision=["；".join(bind.labels.get(str(u), [])) for u in excluded["unit_id"]], origin="zy_geo")
         place = np.concatenate([np.flatnonzero(is_unit & ~out_of), np.flatnonzero(out_of)])
         both = pd.concat([members_gdf, out.reset_index(drop=True)], ignore_index=True)
         members_gdf = gpd.GeoDataFrame(both.iloc[np.argsort(place, kind="stable")].reset_index(drop=True),
@@ -481,8 +531,32 @@ _AREA_COLUMNS = [
     "area_id", "street", "street_code", "body", "enclosure_id", "n_units", "unit_ids", "households",
     "perimeter_m", "existing_wall_m", "facade_m", "new_fence_m", "fence_per_household_m",
     "vehicle_gates", "pedestrian_gates", "gates", "cameras", "cost_yuan", "subsidy_yuan", "over_cap",
-    "bound_by", "decision", "explanation",
+    "bound_by", "decision", "origin", "edit_problem", "explanation",
 ]
+
+
+def _lock_row(lk: Lock, area_id: str, street: Any, code: Any, body: Any, encl_id: str, unit_ids: list[str],
+              households: int, enc: Enclosure, over: bool, cap: float, bound: set[str], labels: list[str]) -> dict:
+    """The areas row of an area a planner locked in QGIS."""
+    text = f"规划人员在 QGIS 中锁定的区域（{len(unit_ids)} 个单元），保留其成员、不参与合并，重新计价"
+    if lk.moved:
+        text += "；单元经规划人员调整"
+    text += "；围挡按规划人员重绘的边界计价" if lk.outline is not None else "；边界按成员重新生成"
+    if lk.problem:
+        text += f"；注意：{lk.problem}"
+    if over:
+        text += "；估算造价超过每小区5万元奖补上限，超出部分需另筹"
+    return {
+        "area_id": area_id, "street": street, "street_code": code, "body": body, "enclosure_id": encl_id,
+        "n_units": len(unit_ids), "unit_ids": unit_ids, "households": households,
+        "perimeter_m": round(enc.perimeter_m, 1), "existing_wall_m": round(enc.existing_wall_m, 1),
+        "facade_m": round(enc.facade_m, 1), "new_fence_m": round(enc.new_fence_m, 1),
+        "fence_per_household_m": round(enc.new_fence_m / max(households, 1), 3),
+        "vehicle_gates": enc.vehicle_gates, "pedestrian_gates": enc.pedestrian_gates, "gates": enc.gates,
+        "cameras": enc.cameras, "cost_yuan": enc.cost_yuan, "subsidy_yuan": min(enc.cost_yuan, cap),
+        "over_cap": bool(over), "bound_by": ",".join(sorted(bound)), "decision": "；".join(labels),
+        "origin": "planner", "edit_problem": lk.problem, "explanation": text,
+    }
 #: ``bound_by`` marks of decisions (explained by :func:`_decision_notes`, not as limits that bound a merger).
 _DECISION_MARKS = ("decision:together", "decision:together-across", "decision:apart", "decision:no_merge",
                    "over_max_households", "over_max_extent", "under_min_households")

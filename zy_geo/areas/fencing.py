@@ -407,10 +407,71 @@ def enclose_many(
     """
     geoms = np.asarray(geoms, dtype=object)
     group_of = np.asarray(group_of, dtype=np.intp)
-    walled = np.asarray(walled, dtype=bool)
-    n = int(group_of.max()) + 1 if len(group_of) else 0
     boundary = area_boundaries(geoms, group_of, within=within, hull_ratio=hull_ratio, pad_m=pad_m)
-    rings = shapely.get_exterior_ring(boundary)
+    return _priced(boundary, shapely.get_exterior_ring(boundary), geoms, group_of, walled=walled, settings=settings,
+                   around=around, camera_spacing_m=camera_spacing_m, cameras_per_gate=cameras_per_gate, pad_m=pad_m)
+
+
+def enclose_outlines(
+    outlines: np.ndarray,
+    geoms: np.ndarray,
+    group_of: np.ndarray,
+    *,
+    walled: Sequence[bool] | np.ndarray,
+    settings: Settings,
+    around: Surroundings | None = None,
+    camera_spacing_m: float = 60.0,
+    cameras_per_gate: int = 2,
+    pad_m: float = 2.0,
+) -> list[Enclosure]:
+    """Price given outlines (e.g. boundaries a planner redrew in QGIS) as :func:`enclose_many` prices its own.
+
+    The fence runs along each outline as drawn: every ring of it (a hole in the drawn polygon is fenced
+    too), nothing clipped or padded. Stretches within ``pad_m`` + :data:`WALL_TOLERANCE_M` of a walled
+    member's outline or of a building façade need no new fence; crossable roads that cut the outline make
+    gates (at least the main vehicle gate); cameras and cost as in :func:`enclose`.
+
+    Parameters
+    ----------
+    outlines : ndarray of Polygon
+        One outline per group, in group order.
+    geoms, group_of : ndarray
+        The members of each group (their walls), as in :func:`enclose_many`.
+    walled : array of bool
+        Per member.
+    settings, around, camera_spacing_m, cameras_per_gate, pad_m
+        See :func:`enclose_many`.
+
+    Returns
+    -------
+    list of Enclosure
+        One per outline; ``boundary`` is the outline itself.
+
+    Examples
+    --------
+    An open 100 m square compound whose boundary a planner drew 10 m outside it: 124 m × 4 = 496 m of
+    new fence, one main gate, 2 + ⌈496 / 60⌉ = 11 cameras:
+
+    >>> from shapely.geometry import box
+    >>> e = enclose_outlines(np.array([box(-12, -12, 112, 112)]), np.array([box(0, 0, 100, 100)]), np.array([0]),
+    ...                      walled=[False], settings=Settings())[0]
+    >>> e.new_fence_m, e.vehicle_gates, e.cameras, e.cost_yuan  # 496 × 80 + 12,000 + 8,000 + 11 × 1,500
+    (496.0, 1, 11, 76180.0)
+    """
+    outlines = np.asarray(outlines, dtype=object)
+    return _priced(outlines, shapely.boundary(outlines), np.asarray(geoms, dtype=object),
+                   np.asarray(group_of, dtype=np.intp), walled=walled, settings=settings, around=around,
+                   camera_spacing_m=camera_spacing_m, cameras_per_gate=cameras_per_gate, pad_m=pad_m,
+                   n=len(outlines))
+
+
+def _priced(boundary: np.ndarray, rings: np.ndarray, geoms: np.ndarray, group_of: np.ndarray, *,
+            walled: Sequence[bool] | np.ndarray, settings: Settings, around: Surroundings | None,
+            camera_spacing_m: float, cameras_per_gate: int, pad_m: float, n: int | None = None) -> list[Enclosure]:
+    """Fence, gates, cameras and cost along the fence lines ``rings`` of each group's ``boundary``."""
+    walled = np.asarray(walled, dtype=bool)
+    if n is None:
+        n = int(group_of.max()) + 1 if len(group_of) else 0
     perimeter = shapely.length(rings)
     tol = pad_m + WALL_TOLERANCE_M
     walls = _per_group(shapely.boundary(geoms[walled]), group_of[walled], tol, n)

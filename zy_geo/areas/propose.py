@@ -25,6 +25,10 @@ Decisions of planners and residents (:class:`~zy_geo.areas.decisions.Decisions`:
 whatever the limits (flagged when over them), an apart pair never shares an area, a no_merge unit is
 alone, an excluded unit leaves the proposal (outcome ``excluded``). Every area's ``decision`` column
 names the decisions that bound it ("" where zy_geo grouped on its own).
+
+Edits a planner made to a proposal in QGIS (:class:`~zy_geo.areas.edits.Edits`, ``edits=``) are locks: every
+area still in the edited file keeps its members and takes part in no merger (``origin`` ``planner``), a
+redrawn boundary is priced as drawn, and only the free units are solved (``origin`` ``zy_geo``).
 """
 
 from __future__ import annotations
@@ -42,14 +46,26 @@ from tqdm.auto import tqdm
 
 from .._gdal import gdal_reading
 from ..config import STREETS, Config, ProposalParams, Settings
-from ..errors import InputError
+from ..errors import InputError, ProblemReport
 from ..io.read import CRS_RECORD_KEYS, crs_parameters, crs_record
-from ..labels import ABSORB_HOW_ZH, AREA_ZH, DEFAULT_ZH, MEMBER_ZH, OUTCOMES, REASONS_ZH, SOURCE_ZH, SUMMARY_ZH
+from ..labels import (
+    ABSORB_HOW_ZH,
+    AREA_ZH,
+    DEFAULT_ZH,
+    MEMBER_ZH,
+    OUTCOMES,
+    REASONS_ZH,
+    SEVERITY_ZH,
+    SOURCE_ZH,
+    SUMMARY_ZH,
+)
 from ..schema import COMPOUND_KINDS, MODES
 from ..write import OutputFolder, writing
 from ._solve import solve
-from .decisions import Decisions, barrier_finder, bind_decisions, consent_refusals
+from .decisions import Binding, Decisions, barrier_finder, bind_decisions, consent_refusals
+from .edits import EDIT_COLUMNS_ZH, EDIT_REASONS_ZH, ORIGIN_ZH, SHA_COLUMN, Edits, bind_edits, geometry_sha, read_edits
 from .enclosures import assign_enclosure, barrier_lines, enclosures
+from .fencing import area_boundaries
 from .units import build_units
 
 
@@ -62,25 +78,31 @@ def _show(value: object) -> str:
 
 
 _YES_NO = {True: "是", False: "否"}
+_PROBLEM_ZH = {"severity": "级别", "source": "文件", "layer": "图层", "row": "要素编号（fid）", "column": "字段",
+               "value": "值", "code": "类型", "message": "问题", "fix": "如何修改"}
 _KIND_ZH = {"": "settings", STREETS: "proposal"}
 
 
 def _areas_zh(areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Areas for a Chinese sheet: constraint names and yes/no in Chinese, lists joined."""
-    out = _flat(areas.drop(columns="geometry"))
-    out["bound_by"] = out["bound_by"].map(lambda v: "、".join(REASONS_ZH.get(x, x) for x in str(v).split(",")))
+    out = _flat(areas.drop(columns=[c for c in ("geometry", SHA_COLUMN) if c in areas.columns]))
+    reasons = {**REASONS_ZH, **EDIT_REASONS_ZH}
+    out["bound_by"] = out["bound_by"].map(lambda v: "、".join(reasons.get(x, x) for x in str(v).split(",")))
     out["over_cap"] = out["over_cap"].map(_YES_NO)
-    return out.rename(columns=AREA_ZH)
+    if "origin" in out.columns:
+        out["origin"] = out["origin"].map(lambda v: ORIGIN_ZH.get(v, v))
+    return out.rename(columns={**AREA_ZH, **EDIT_COLUMNS_ZH})
 
 
 def _members_zh(members: gpd.GeoDataFrame) -> pd.DataFrame:
     """Unit outcomes for a Chinese sheet: outcome, source, kind, mode and yes/no in Chinese."""
     out = _flat(members.drop(columns="geometry"))
     for col, names in (("outcome", OUTCOMES), ("absorb_how", ABSORB_HOW_ZH), ("source", SOURCE_ZH),
-                       ("kind", COMPOUND_KINDS), ("suggested_mode", MODES), ("walled", _YES_NO)):
+                       ("kind", COMPOUND_KINDS), ("suggested_mode", MODES), ("walled", _YES_NO),
+                       ("origin", ORIGIN_ZH)):
         if col in out.columns:
             out[col] = out[col].map(lambda v, names=names: names.get(v, v) if not pd.isna(v) else v)
-    return out.rename(columns=MEMBER_ZH)
+    return out.rename(columns={**MEMBER_ZH, **EDIT_COLUMNS_ZH})
 
 
 def _style_sheet(ws: Any, name: str, df: pd.DataFrame) -> None:
@@ -124,6 +146,11 @@ class ProposalResult:
         the 参数 sheet. Empty: the layers' own CRS.
     decisions : Decisions
         The decisions the proposal honoured (the 决定 sheet).
+    edits : Edits or None
+        The planner's edits the proposal took as locks (the 编辑 sheet), if any.
+    problems : ProblemReport
+        Warnings and notes of the edits: a redrawn boundary across a barrier or leaving a member outside,
+        a lock across a barrier, a deleted area (also in each area's ``edit_problem``).
     """
 
     areas: gpd.GeoDataFrame
@@ -135,6 +162,8 @@ class ProposalResult:
     settings: Settings = field(default_factory=Settings)
     provenance: dict[str, str] = field(default_factory=dict)
     decisions: Decisions = field(default_factory=Decisions)
+    edits: Edits | None = None
+    problems: ProblemReport = field(default_factory=ProblemReport)
 
     def crs_info(self) -> dict[str, str]:
         """:attr:`provenance`, or what the areas' own CRS says when it is empty."""
@@ -181,7 +210,9 @@ class ProposalResult:
             f"（{len(self.remainders)} 个单元）。新建围挡 {total.new_fence_m:,.0f} 米，"
             f"估算 {total.cost_yuan:,.0f} 元，超 5 万元上限 {int(total.areas_over_cap)} 个。"
             + (f"不纳入本次方案 {int(total.households_excluded)} 户；" if total.households_excluded else "")
-            + (f"遵循决定 {len(self.decisions)} 项。" if self.decisions else "") + "</p>"
+            + (f"遵循决定 {len(self.decisions)} 项。" if self.decisions else "")
+            + (f"规划人员锁定 {int((self.areas['origin'] == 'planner').sum())} 个区域。" if self.edits else "")
+            + "</p>"
         )
         cols = ["area_id", "street", "n_units", "households", "new_fence_m", "gates", "cameras",
                 "cost_yuan", "bound_by"]
@@ -199,6 +230,12 @@ class ProposalResult:
         }
         if self.decisions:
             sheets["决定"] = self.decisions.table()
+        if self.edits is not None:
+            sheets["编辑"] = self.edits.table()
+        if len(self.problems):
+            table = self.problems.to_frame()
+            table["severity"] = table["severity"].map(SEVERITY_ZH)
+            sheets["编辑问题"] = table.rename(columns=_PROBLEM_ZH)
         return sheets
 
     def to_xlsx(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
@@ -231,10 +268,16 @@ class ProposalResult:
         return pd.concat([table, crs_parameters(self.crs_info())], ignore_index=True)
 
     def gpkg_layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``."""
-        return {name: gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs)
-                for name, gdf in (("areas", self.areas), ("members", self.members),
-                                  ("remainders", self.remainders), ("enclosures", self.enclosures))}
+        """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``.
+
+        The areas carry ``geom_sha``, a hash of each boundary as written
+        (:func:`~zy_geo.areas.edits.geometry_sha`): a boundary redrawn in QGIS is told by it exactly.
+        """
+        layers = {name: gpd.GeoDataFrame(_flat(gdf), geometry="geometry", crs=gdf.crs)
+                  for name, gdf in (("areas", self.areas), ("members", self.members),
+                                    ("remainders", self.remainders), ("enclosures", self.enclosures))}
+        layers["areas"][SHA_COLUMN] = geometry_sha(layers["areas"].geometry.to_numpy())
+        return layers
 
     def to_gpkg(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
         """Write layers ``areas``, ``members``, ``remainders`` and ``enclosures`` (QGIS-readable).
@@ -312,6 +355,7 @@ def propose_areas(
     street_params: dict[str, ProposalParams] | None = None,
     settings: Settings | None = None,
     decisions: Decisions | None = None,
+    edits: Edits | str | Path | None = None,
     progress: bool = False,
 ) -> ProposalResult:
     """Propose management areas for the unmanaged compounds and orphan buildings.
@@ -336,6 +380,10 @@ def propose_areas(
         Decisions of planners and residents that bind the proposal (``Config.decisions`` from a config
         file): together, apart, no_merge, exclude (:mod:`zy_geo.areas.decisions`). Compounds with
         ``consent_merge`` False or ``owners_consent_share`` below ``merge_consent_min`` are no_merge too.
+    edits : Edits, str or Path, optional
+        A proposal GeoPackage a planner edited in QGIS (:func:`~zy_geo.areas.edits.read_edits`): every area
+        still in it keeps its members (``origin`` ``planner``; a redrawn boundary priced as drawn), the other
+        units are solved. Checked against the units and the decisions (:func:`~zy_geo.areas.edits.bind_edits`).
     progress : bool
         Show a progress bar over the steps (units, enclosures, grouping and pricing).
 
@@ -399,17 +447,48 @@ def propose_areas(
 
     binding = _bind(decisions or Decisions(), units, compounds, params=params, street_params=street_params,
                     rivers=rivers, rail=rail, roads=roads)
+    locks, problems = [], ProblemReport()
+    if edits is not None:
+        edits = edits if isinstance(edits, Edits) else read_edits(edits)
+        binding = binding or Binding()
+        locks, problems = _bind_edits(edits, units, encl, binding, params=params, street_params=street_params,
+                                      streets=streets, rivers=rivers, rail=rail, roads=roads)
 
     bar.update()
     bar.set_postfix_str("grouping and pricing")
     areas, members, remainders = solve(
         units, encl, params=params, street_params=street_params, settings=settings,
-        roads=roads, buildings=buildings, binding=binding,
+        roads=roads, buildings=buildings, binding=binding, locks=locks,
     )
     bar.update()
     bar.close()
     return ProposalResult(areas, members, remainders, encl, params, street_params, settings,
-                          decisions=decisions or Decisions())
+                          decisions=decisions or Decisions(), edits=edits, problems=problems)
+
+
+def _bind_edits(edits: Edits, units: gpd.GeoDataFrame, encl: gpd.GeoDataFrame, binding: Binding, *,
+                params: ProposalParams, street_params: dict[str, ProposalParams], streets: gpd.GeoDataFrame,
+                rivers: gpd.GeoDataFrame | None, rail: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None):
+    """The edits checked against the units and decisions: (locks, problems)."""
+    def lines(street: str) -> gpd.GeoSeries:
+        return barrier_lines(rivers=rivers, rail=rail, roads=roads,
+                             crossable=street_params.get(street, params).crossable)
+
+    row = dict(zip(units["unit_id"].astype(str), range(len(units)), strict=True))
+    enc_geom = dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True))
+    geoms = units.geometry.to_numpy()
+    enc = units["enclosure_id"].astype("string").fillna("").to_numpy(dtype=object)
+
+    def boundary_of(ids: list[str]):
+        """The boundary zy_geo draws around these units (as :class:`~zy_geo.areas._solve._GroupPricer` does)."""
+        at = sorted(row[u] for u in ids)
+        street = units["street"].iat[at[0]]
+        ratio = street_params.get(street, params).hull_ratio if isinstance(street, str) else params.hull_ratio
+        within = enc_geom.get(enc[at[0]]) if len({enc[i] for i in at}) == 1 else None
+        return area_boundaries(geoms[at], np.zeros(len(at), dtype=np.intp), within=np.array([within], dtype=object),
+                               hull_ratio=ratio)[0]
+
+    return bind_edits(edits, units, binding, lines=lines, streets=streets, boundary_of=boundary_of)
 
 
 def _bind(decisions: Decisions, units: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, *, params: ProposalParams,
