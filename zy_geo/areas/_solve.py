@@ -418,14 +418,12 @@ def solve(
         street, code, body = street_of[r], code_of[r], body_of[r]
         gis = together_root.get(r, [])
         lk = locks[lock_root[r]] if r in lock_root else None
-        if any(across[gi] for gi in gis) or lk is not None:  # the street holding most households
+        if any(across[gi] for gi in gis) or (lk is not None and lk.across):  # the street holding most households
             encl_id = "+".join(sorted(set(enc_of[members])))
             by_street = pd.Series(hh[members]).groupby(street_of[members].astype(str)).sum()
             k = members[list(street_of[members].astype(str)).index(
                 sorted(by_street.index, key=lambda s: (-by_street[s], s))[0])]
             street, code, body = street_of[k], code_of[k], body_of[k]
-            if lk is not None and not lk.across:
-                encl_id = enc_of[r]
         if lk is not None:
             area_id = lk.area_id
         else:

@@ -267,7 +267,8 @@ def _split(value: object) -> tuple[str, ...] | None:
     return None if text is None else tuple(sorted(t.strip() for t in text.split("；") if t.strip()))
 
 
-def _read_layers(path: Path) -> dict[str, gpd.GeoDataFrame]:
+def _read_layers(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, list[str]]]:
+    """The areas and members layers (only the columns edits read) and every column each layer has."""
     name = path.name
     if not path.is_file():
         msg = f"the edited proposal `{path}` does not exist; {_FIX_FILE}."
@@ -283,7 +284,10 @@ def _read_layers(path: Path) -> dict[str, gpd.GeoDataFrame]:
                 msg = (f"the edited proposal `{name}` has layers {layers}; a proposal has layers areas and members "
                        f"(missing {missing}).{hint} Fix: {_FIX_FILE}.")
                 raise InputError(msg)
-            return {n: gpd.read_file(source, layer=n, engine="pyogrio", fid_as_index=True) for n in EDIT_LAYERS}
+            fields = {n: [str(f) for f in pyogrio.read_info(source, layer=n)["fields"]] for n in EDIT_LAYERS}
+            wanted = {"areas": ("area_id", "unit_ids", SHA_COLUMN), "members": ("unit_id", "area_id")}
+            return {n: gpd.read_file(source, layer=n, engine="pyogrio", fid_as_index=True,
+                                     columns=[c for c in wanted[n] if c in fields[n]]) for n in EDIT_LAYERS}, fields
     except InputError:
         raise
     except Exception as exc:
@@ -360,13 +364,13 @@ def read_edits(path: str | Path, *, original: str | Path | ProposalResult | None
     """
     path = Path(path)
     name = path.name
-    layers = _read_layers(path)
+    layers, fields = _read_layers(path)
     areas, members = layers["areas"], layers["members"]
     report = ProblemReport()
     for layer, cols in EDIT_LAYERS.items():
-        have = list(layers[layer].columns)
+        have = fields[layer]
         for col in (c for c in cols if c not in have):
-            report.add("error", f"layer {layer} has no column {col} (it has {[c for c in have if c != 'geometry']}): "
+            report.add("error", f"layer {layer} has no column {col} (it has {have}): "
                        "the file was not written by this version of zy-geo propose, or the column was deleted in "
                        "QGIS", source=name, layer=layer, column=col, code="no_column", fix=_FIX_FILE)
     report.raise_if_errors(f"the edited proposal `{name}`")
@@ -797,9 +801,14 @@ class _LineIndex:
     def _of(self, street: str) -> tuple[np.ndarray, list[str], shapely.STRtree | None]:
         if street not in self.cache:
             s = self.lines(street) if self.lines is not None else None
-            g = s.to_numpy() if s is not None else np.array([], dtype=object)
-            kinds = list(s.attrs.get("kinds", [])) if s is not None else []
-            self.cache[street] = (g, kinds, shapely.STRtree(g) if len(g) else None)
+            shared = next((v for k, v in self.cache.items() if k == f"id:{id(s)}"), None) if s is not None else None
+            if shared is None:  # streets given the same lines share one index
+                g = s.to_numpy() if s is not None else np.array([], dtype=object)
+                kinds = list(s.attrs.get("kinds", [])) if s is not None else []
+                shared = (g, kinds, shapely.STRtree(g) if len(g) else None)
+                if s is not None:
+                    self.cache[f"id:{id(s)}"] = shared
+            self.cache[street] = shared
         return self.cache[street]
 
     def between(self, a: Any, b: Any, street: str) -> list[str]:

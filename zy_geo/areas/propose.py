@@ -470,17 +470,24 @@ def _bind_edits(edits: Edits, units: gpd.GeoDataFrame, encl: gpd.GeoDataFrame, b
                 params: ProposalParams, street_params: dict[str, ProposalParams], streets: gpd.GeoDataFrame,
                 rivers: gpd.GeoDataFrame | None, rail: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None):
     """The edits checked against the units and decisions: (locks, problems)."""
-    def lines(street: str) -> gpd.GeoSeries:
-        return barrier_lines(rivers=rivers, rail=rail, roads=roads,
-                             crossable=street_params.get(street, params).crossable)
+    by_crossable: dict[tuple[str, ...], gpd.GeoSeries] = {}  # streets allowed to cross the same roads share lines
 
-    row = dict(zip(units["unit_id"].astype(str), range(len(units)), strict=True))
-    enc_geom = dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True))
-    geoms = units.geometry.to_numpy()
-    enc = units["enclosure_id"].astype("string").fillna("").to_numpy(dtype=object)
+    def lines(street: str) -> gpd.GeoSeries:
+        crossable = street_params.get(street, params).crossable
+        if crossable not in by_crossable:
+            by_crossable[crossable] = barrier_lines(rivers=rivers, rail=rail, roads=roads, crossable=crossable)
+        return by_crossable[crossable]
+
+    looked_up: dict[str, Any] = {}  # built on first use: only a file without geom_sha needs it
 
     def boundary_of(ids: list[str]):
         """The boundary zy_geo draws around these units (as :class:`~zy_geo.areas._solve._GroupPricer` does)."""
+        if not looked_up:
+            looked_up.update(row=dict(zip(units["unit_id"].astype(str), range(len(units)), strict=True)),
+                             enc_geom=dict(zip(encl["enclosure_id"], encl.geometry.to_numpy(), strict=True)),
+                             enc=units["enclosure_id"].astype("string").fillna("").to_numpy(dtype=object),
+                             geoms=units.geometry.to_numpy())
+        row, enc_geom, enc, geoms = (looked_up[k] for k in ("row", "enc_geom", "enc", "geoms"))
         at = sorted(row[u] for u in ids)
         street = units["street"].iat[at[0]]
         ratio = street_params.get(street, params).hull_ratio if isinstance(street, str) else params.hull_ratio
