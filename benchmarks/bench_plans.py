@@ -5,7 +5,9 @@
 The plans come from the proposal on the sample at the smallest scale that yields enough of them;
 the first N are written. Each configuration runs in a fresh child process (so peak memory is its
 own: ``ru_maxrss`` of the child and of the pool's workers). Times include drawing every figure,
-building the .docx and writing it through the output folder; not the proposal itself.
+building the .docx and writing it through the output folder; not the proposal itself. ``cpu_s`` is the
+CPU time of the child and its workers, and ``load_before``/``load_after`` the 1-minute load average
+around each configuration: on a shared machine they tell a slow run from a busy machine.
 """
 
 from __future__ import annotations
@@ -32,13 +34,16 @@ from pathlib import Path
 plans = pickle.load(open(sys.argv[1], "rb"))
 n, workers = int(sys.argv[2]), int(sys.argv[3])
 plans.plans = plans.plans.iloc[:n]
+def cpu():
+    who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, who))
 with tempfile.TemporaryDirectory() as d:
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     files = plans.write_documents(Path(d) / "plans", workers=workers)
-    s = time.perf_counter() - t
+    s, c = time.perf_counter() - t, cpu() - c
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": s, "peak_mb": peak, "worker_peak_mb": kids, "files": len(files) - 1}))
+print(json.dumps({"seconds": s, "cpu_s": c, "peak_mb": peak, "worker_peak_mb": kids, "files": len(files) - 1}))
 """
 
 
@@ -73,12 +78,15 @@ def main() -> None:
         blob.write_bytes(pickle.dumps(plans))
         for n in args.plans:
             for workers in (1, cores):
+                load = os.getloadavg()[0]  # the machine may be shared: what else ran shows here
                 out = subprocess.run([sys.executable, "-c", CHILD, str(blob), str(n), str(workers)], cwd=ROOT,
                                      capture_output=True, text=True, check=True)
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 rows.append({"plans": n, "processes": workers, "seconds": round(r["seconds"], 1),
-                             "plans_per_s": round(n / r["seconds"], 2), "peak_mb_main": round(r["peak_mb"]),
-                             "peak_mb_worker": round(r["worker_peak_mb"]) if workers > 1 else "—"})
+                             "plans_per_s": round(n / r["seconds"], 2), "cpu_s": round(r["cpu_s"], 1),
+                             "peak_mb_main": round(r["peak_mb"]),
+                             "peak_mb_worker": round(r["worker_peak_mb"]) if workers > 1 else "—",
+                             "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)})
                 print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     for n in args.plans:

@@ -303,12 +303,15 @@ def test_plan_tables_are_the_xml_python_docx_writes_cell_by_cell():
     # also for tabs, line breaks, edge spaces, markup characters and empty cells
     from lxml import etree
 
-    from zy_geo.plans._docx import _table, _template
+    from zy_geo.plans._docx import _package, _table
 
     header = ["项目", "内容"]
     rows = [["a\tb", "第一行\n第二行"], [" 前后空格 ", ""], ["<b>&amp;", "x\r\ny"], ["合计", "12,345"]]
-    ours = docx.Document(io.BytesIO(_template()[0]))
-    _table(ours, header, rows)
+    package = _package()
+    package.clear()
+    _table(package.document, header, rows)
+    ours = docx.Document(io.BytesIO(package.save()))
+    package.clear()
     ref = docx.Document()
     t = ref.add_table(rows=1, cols=2)
     t.style = "Table Grid"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import re
+import threading
 from typing import Any
 
 import geopandas as gpd
@@ -38,31 +38,92 @@ def _households(plan: pd.Series) -> str:
     return f"{hh} 户（其中 {est} 户为估算，待台账核实）"
 
 
-@functools.cache
-def _template() -> tuple[bytes, dict[str, str]]:
-    """The empty plan document (its Normal style set) as .docx bytes, and the ids of the styles used.
+class _Package:
+    """The plan .docx package, made once per process (per thread) and refilled plan after plan.
 
-    Made once per process; each plan opens a copy. python-docx finds a style named in a call such as
-    ``add_heading`` by scanning every style of the document each time, so the ids are looked up here.
+    python-docx opens its template and parses every part of it for each new document, and on saving
+    serializes every part again; only the body, its relationship to the figure and the figure change
+    from plan to plan. So the package is made once (its Normal style set, the ids of the styles used
+    looked up once: python-docx scans every style for each style named in a call), the parts no plan
+    changes are serialized once, and each plan empties the body, fills it, and writes the package
+    with python-docx's own writer. The .docx is the one a fresh ``Document()`` would give.
     """
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
 
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    ids = {name: doc.styles[name].style_id for name in ("Heading 1", "Heading 2", "Table Grid")}
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue(), ids
+    FIGURE = "/word/media/image1.png"  # the name python-docx gives a document's first image
+
+    def __init__(self) -> None:
+        from docx import Document
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        doc = Document()
+        style = doc.styles["Normal"]
+        style.font.name = "SimSun"
+        style.font.size = Pt(11)
+        style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+        self.document = doc
+        self.style_ids = {name: doc.styles[name].style_id for name in ("Heading 1", "Heading 2", "Table Grid")}
+        self._sect_pr = qn("w:sectPr")
+        self._figure_rid: str | None = None
+        main = doc.part
+        self._frozen = {part.partname: _FrozenPart(part) for part in main.package.iter_parts() if part is not main}
+
+    def add_figure(self, png: bytes, width: int) -> None:
+        """``document.add_picture(png, width=width)``: the same paragraph, image part and relationship."""
+        from docx.image.image import Image
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.packuri import PackURI
+        from docx.oxml.shape import CT_Inline
+        from docx.parts.image import ImagePart
+
+        image = Image.from_blob(png)
+        main = self.document.part
+        self._figure_rid = main.relate_to(ImagePart.from_image(image, PackURI(self.FIGURE)), RT.IMAGE)
+        cx, cy = image.scaled_dimensions(width, None)
+        inline = CT_Inline.new_pic_inline(main.next_id, self._figure_rid, image.filename, cx, cy)
+        self.document.add_paragraph().add_run()._r.add_drawing(inline)
+
+    def save(self) -> bytes:
+        """The .docx bytes of the document as filled now."""
+        from docx.opc.pkgwriter import PackageWriter
+
+        package = self.document.part.package
+        buf = io.BytesIO()
+        PackageWriter.write(buf, package.rels, [self._frozen.get(p.partname, p) for p in package.iter_parts()])
+        return buf.getvalue()
+
+    def clear(self) -> None:
+        """Empty the body (its section properties stay) and drop the figure."""
+        body = self.document.element.body
+        for child in list(body):
+            if child.tag != self._sect_pr:
+                body.remove(child)
+        if self._figure_rid is not None:
+            del self.document.part.rels[self._figure_rid]
+            self._figure_rid = None
+
+
+class _FrozenPart:
+    """A template part no plan changes, serialized once, for python-docx's package writer."""
+
+    def __init__(self, part: Any) -> None:
+        self.partname, self.content_type, self.blob, self.rels = part.partname, part.content_type, part.blob, part.rels
+
+
+_PACKAGE = threading.local()
+
+
+def _package() -> _Package:
+    """The plan package of the calling thread (each process of a pool has its own)."""
+    package = getattr(_PACKAGE, "package", None)
+    if package is None:
+        package = _PACKAGE.package = _Package()
+    return package
 
 
 def _heading(doc, text: str, level: int) -> None:
     """``doc.add_heading(text, level)`` with the style id known (the same paragraph)."""
-    doc.add_paragraph(text)._p.style = _template()[1][f"Heading {level}"]
+    doc.add_paragraph(text)._p.style = _package().style_ids[f"Heading {level}"]
 
 
 def _table(doc, header: list[str], rows: list[list[str]]) -> None:
@@ -72,7 +133,7 @@ def _table(doc, header: list[str], rows: list[list[str]]) -> None:
     from lxml import etree
 
     tbl = CT_Tbl.new_tbl(len(rows) + 1, len(header), doc._block_width)
-    tbl.tblStyle_val = _template()[1]["Table Grid"]
+    tbl.tblStyle_val = _package().style_ids["Table Grid"]
     w_r, w_t, space = qn("w:r"), qn("w:t"), qn("xml:space")
     for tr, texts in zip(tbl.tr_lst, (header, *rows), strict=True):
         for tc, value in zip(tr.iterchildren(qn("w:tc")), texts, strict=True):
@@ -98,18 +159,41 @@ def _clean(v: object) -> object:
 def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
                   figure: bool, settings: Settings, buildings: np.ndarray | None = None,
                   context: PlanContext | None = None, sample: bool = False) -> Any:
-    """One plan document (python-docx ``Document``).
+    """One plan document (python-docx ``Document``): :func:`plan_docx` opened.
 
     Facts, six-haves, area and map, facilities, funding, mode, deadline. Control characters in the
     data are dropped (a .docx cannot hold them); save it with
     :meth:`zy_geo.write.OutputFolder.write_docx`.
     """
     from docx import Document
+
+    return Document(io.BytesIO(plan_docx(plan, needs, members, figure=figure, settings=settings,
+                                         buildings=buildings, context=context, sample=sample)))
+
+
+def plan_docx(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
+              figure: bool, settings: Settings, buildings: np.ndarray | None = None,
+              context: PlanContext | None = None, sample: bool = False) -> bytes:
+    """One plan as .docx bytes (what :func:`plan_document` holds), written in this thread's package."""
+    package = _package()
+    package.clear()
+    try:
+        _fill(package, plan, needs, members, figure=figure, settings=settings, buildings=buildings,
+              context=context, sample=sample)
+        return package.save()
+    finally:
+        package.clear()
+
+
+def _fill(package: _Package, plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
+          figure: bool, settings: Settings, buildings: np.ndarray | None, context: PlanContext | None,
+          sample: bool) -> None:
+    """Write the plan into the package's (empty) document."""
     from docx.shared import Cm
 
     plan = plan.map(_clean)
     members = members.assign(unit_id=members["unit_id"].map(_clean))
-    doc = Document(io.BytesIO(_template()[0]))
+    doc = package.document
     _heading(doc, f"{plan['name']} 物业管理全覆盖推进方案", 1)
     doc.add_paragraph(f"方案编号：{plan['plan_id']}　　依据：资府办函〔2023〕9号“一小区一方案”"
                       + ("　　（样例数据为生成数据）" if sample else ""))
@@ -135,8 +219,8 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
         f"需新建围挡 {needs.enclosure.new_fence_m:,.0f} 米；设车行出入口 {needs.enclosure.vehicle_gates} 处、"
         f"人行出入口 {needs.enclosure.pedestrian_gates} 处。区域不跨越河流、铁路、主干路和街道（镇）界线。")
     if figure:
-        doc.add_picture(plan_figure(plan, members, context=context, buildings=buildings,
-                                    new_fence_m=needs.enclosure.new_fence_m), width=Cm(15.5))
+        package.add_figure(plan_figure(plan, members, context=context, buildings=buildings,
+                                       new_fence_m=needs.enclosure.new_fence_m).getvalue(), width=Cm(15.5))
 
     _heading(doc, "四、设施完善", 2)
     rows = [[r["名称"], f"{r['quantity']:g}", r["unit"], f"{r['unit_price_yuan']:,.0f}", f"{r['cost_yuan']:,.0f}",
@@ -164,4 +248,3 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
 
     _heading(doc, "七、时间安排", 2)
     doc.add_paragraph(f"2023年3月31日前完成本方案；{plan['deadline']} 前达到“六有”物业服务标准。")
-    return doc

@@ -189,18 +189,20 @@ class _Canvas:
     """
 
     def __init__(self, dpi: int) -> None:
+        import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         self.dpi = dpi
-        self.figure = Figure(figsize=(8.4, 5.8), dpi=dpi)  # not pyplot: no global figure registry
-        FigureCanvasAgg(self.figure)  # the Agg canvas explicitly; the session's backend is left alone
-        ax = self.figure.add_axes((0.01, 0.02, 0.62, 0.9))  # fixed layout: a "tight" bbox would draw twice
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for s in ax.spines.values():
-            s.set_edgecolor("#999999")
-        north_arrow(ax)
+        with matplotlib.rc_context(chinese_rc()):  # the title and 北 keep the font they are made with
+            self.figure = Figure(figsize=(8.4, 5.8), dpi=dpi)  # not pyplot: no global figure registry
+            FigureCanvasAgg(self.figure)  # the Agg canvas explicitly; the session's backend is left alone
+            ax = self.figure.add_axes((0.01, 0.02, 0.62, 0.9))  # fixed layout: "tight" would draw twice
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for s in ax.spines.values():
+                s.set_edgecolor("#999999")
+            north_arrow(ax)
         self.ax = ax
         self._kept = set(ax.get_children())
 

@@ -15,7 +15,6 @@ brings them in is one funding-ledger row per absorbing compound (:attr:`PlanSet.
 from __future__ import annotations
 
 import html
-import io
 import multiprocessing as mp
 import os
 from collections.abc import Iterator
@@ -198,18 +197,15 @@ def _init_worker(plans: PlanSet, figures: bool) -> None:
 
 def _document_bytes(span: tuple[int, int]) -> list[tuple[str, bytes]]:
     """(plan id, .docx bytes) of the plans at positions ``span[0]`` to ``span[1]`` (exclusive)."""
-    from ._docx import plan_document
+    from ._docx import plan_docx
 
     ps: PlanSet = _WORKER["plans"]
     out = []
     for _, plan in ps.plans.iloc[span[0]:span[1]].iterrows():
         pid = plan["plan_id"]
-        doc = plan_document(plan, ps.facilities[pid], ps.members[pid], figure=_WORKER["figures"],
-                            settings=ps.settings, buildings=ps.buildings.get(pid), context=ps.context,
-                            sample=ps.sample)
-        buf = io.BytesIO()
-        doc.save(buf)
-        out.append((str(pid), buf.getvalue()))
+        out.append((str(pid), plan_docx(plan, ps.facilities[pid], ps.members[pid], figure=_WORKER["figures"],
+                                        settings=ps.settings, buildings=ps.buildings.get(pid), context=ps.context,
+                                        sample=ps.sample)))
     return out
 
 
@@ -232,7 +228,7 @@ def _documents(plans: PlanSet, *, figures: bool, workers: int | None) -> Iterato
         finally:
             _WORKER.clear()  # do not keep the plan set alive here
         return
-    size = max(1, min(8, total // (4 * n)))
+    size = max(1, min(4, total // (4 * n)))  # small spans: no process idles long at the end
     spans = [(i, min(i + size, total)) for i in range(0, total, size)]
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(plans, figures)) as pool:
