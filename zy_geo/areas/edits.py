@@ -89,6 +89,8 @@ EDIT_LAYERS = {"areas": ("area_id",), "members": ("unit_id", "area_id")}
 REDRAW_TOLERANCE_M = 0.5
 #: Share of a member's polygon that must lie inside a redrawn boundary.
 INSIDE_SHARE = 0.99
+#: How many members' polygons are read to check that the file is of the city (spread over the layer).
+SAMPLE_UNITS = 500
 #: Where the geometry hash lives in the areas layer (written by ``ProposalResult.to_gpkg``).
 SHA_COLUMN = "geom_sha"
 #: ``origin`` of an area or unit: locked by a planner's edit, or proposed by zy_geo.
@@ -196,7 +198,8 @@ class Edits:
     unit_fids : dict of str to int
         Every unit of the members layer → its feature id (named in messages).
     unit_geoms : dict of str to geometry
-        Every unit's polygon as the file holds it (to check the file belongs to the city).
+        The polygons of up to :data:`SAMPLE_UNITS` units as the file holds them (to check the file belongs to
+        the city).
     crs : pyproj.CRS or None
         The file's CRS.
     source : str
@@ -286,8 +289,18 @@ def _read_layers(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, lis
                 raise InputError(msg)
             fields = {n: [str(f) for f in pyogrio.read_info(source, layer=n)["fields"]] for n in EDIT_LAYERS}
             wanted = {"areas": ("area_id", "unit_ids", SHA_COLUMN), "members": ("unit_id", "area_id")}
-            return {n: gpd.read_file(source, layer=n, engine="pyogrio", fid_as_index=True,
-                                     columns=[c for c in wanted[n] if c in fields[n]]) for n in EDIT_LAYERS}, fields
+            areas = gpd.read_file(source, layer="areas", engine="pyogrio", fid_as_index=True,
+                                  columns=[c for c in wanted["areas"] if c in fields["areas"]])
+            # the members' polygons serve only to check the file is of this city: a sample of them is enough
+            members = gpd.read_file(source, layer="members", engine="pyogrio", fid_as_index=True, read_geometry=False,
+                                    columns=[c for c in wanted["members"] if c in fields["members"]])
+            fids = members.index.to_numpy()
+            sample = np.unique(fids[np.linspace(0, len(fids) - 1, min(len(fids), SAMPLE_UNITS)).astype(int)])
+            placed = gpd.read_file(source, layer="members", engine="pyogrio", fid_as_index=True,
+                                   columns=[c for c in ("unit_id",) if c in fields["members"]],
+                                   fids=sample) if len(sample) else gpd.GeoDataFrame(geometry=[], crs=areas.crs)
+            members = gpd.GeoDataFrame(members, geometry=placed.geometry.reindex(members.index), crs=placed.crs)
+            return {"areas": areas, "members": members}, fields
     except InputError:
         raise
     except Exception as exc:
@@ -422,7 +435,9 @@ def read_edits(path: str | Path, *, original: str | Path | ProposalResult | None
     for uid, ks in rows_of.items():
         places = list(dict.fromkeys(m_aid[k] for k in ks))
         fids = [m_fid[k] for k in ks]
-        unit_fids[uid], unit_geoms[uid] = fids[0], m_geom[ks[0]]
+        unit_fids[uid] = fids[0]
+        if m_geom[ks[0]] is not None:
+            unit_geoms[uid] = m_geom[ks[0]]
         if len(places) > 1:
             shown = " and ".join(f"fid {m_fid[k]} ({m_aid[k] or 'no area'})" for k in ks)
             report.add("error", f"unit {uid} is placed in two areas: features {shown}", source=name, layer="members",
