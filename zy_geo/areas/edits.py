@@ -467,9 +467,12 @@ def read_edits(path: str | Path, *, original: str | Path | ProposalResult | None
                        "original proposal has: taken as free and solved again", source=name, layer="members",
                        row=unit_fids[sorted(units)[0]], column="area_id", value=aid, code="unknown_area",
                        fix="write the area_id of an area of the areas layer to move a unit there")
-        else:
-            report.add("info", f"area {aid} is not in the areas layer (deleted): its units {', '.join(sorted(units))} "
-                       "are solved again", source=name, layer="areas", value=aid, code="area_deleted")
+    gone = [aid for aid in deleted if not orig_units or aid in orig_units]
+    if gone:  # one note for all (a planner may delete hundreds): the 编辑 sheet lists each with its units
+        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        report.add("info", f"{len(gone)} area(s) are not in the areas layer (deleted): {shown}; their "
+                   f"{sum(len(deleted[a]) for a in gone)} units are solved again", source=name, layer="areas",
+                   code="area_deleted")
     free.update({u: "no_area" for u, aid in area_of.items() if aid is None})
 
     locks = []
