@@ -315,7 +315,8 @@ def test_exports_gpkg_layers_and_chinese_summary(tmp_path):
     r = propose_areas(c, streets=_streets((-100, -100, 1200, 1200)))
     path = r.to_gpkg(tmp_path / "p.gpkg")
     layers = dict(pyogrio.list_layers(path))
-    assert set(layers) == {"areas", "members", "remainders", "enclosures", "layer_styles"}  # + QGIS styles
+    # + QGIS styles and the record of how the proposal was made
+    assert set(layers) == {"areas", "members", "remainders", "enclosures", "layer_styles", "zy_geo_record"}
     areas = gpd.read_file(path, layer="areas")
     assert areas.crs.to_epsg() == 4544 and areas["unit_ids"].tolist() == ["c0；c1"]
     x = r.to_xlsx(tmp_path / "p.xlsx")

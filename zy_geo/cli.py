@@ -2,10 +2,11 @@
 
 Commands: ``sample`` (generate the synthetic central city), ``validate`` (check a survey
 ledger), ``run`` (ledger + city → coverage table and map), ``propose`` (management areas, honouring
-the decisions in the config), ``plan`` (one plan per compound or area), ``map`` (the meeting map
-alone), ``diff`` (what changed between two proposals), ``import`` (``osm``, ``aoi``, ``parcels``: a
-city GeoPackage from real data), ``demo`` (``sample`` then ``run``). Every command that uses
-settings takes them from ``--config FILE.toml`` (:mod:`zy_geo.config`).
+the decisions in the config; ``--rerun`` again from a proposal's record), ``plan`` (one plan per
+compound or area), ``map`` (the meeting map alone), ``diff`` (what changed between two proposals),
+``import`` (``osm``, ``aoi``, ``parcels``: a city GeoPackage from real data), ``demo`` (``sample``
+then ``run``). Every command that uses settings takes them from ``--config FILE.toml``
+(:mod:`zy_geo.config`).
 
 Exit codes: 0 success; 1 the input has errors (the problems are written and summarised);
 2 a usage error (a bad option, or an output that would leave its folder, overwrite an input or
@@ -227,39 +228,90 @@ def run(city: Path, ledger: Path | None, coord_frame: str, as_of: str | None, co
 
 
 @cli.command()
-@click.argument("city", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("city", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--survey", "ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Survey ledger joined to the compounds first.")
 @_config_option
 @click.option("--coord-frame", default="gcj02", show_default=True,
               type=click.Choice(["gcj02", "bd09", "EPSG:4326", "EPSG:4490"]))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="GeoPackage with layers areas, members, remainders (+ <stem>_summary.xlsx).")
+              help="GeoPackage with layers areas, members, remainders and the table zy_geo_record (how it was "
+                   "made) (+ <stem>_summary.xlsx).")
 @click.option("--edits", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A proposal GeoPackage of this city edited in QGIS: its areas are kept as locks (moved units, "
                    "redrawn boundaries), deleted areas' units are solved again. Only read: --out must differ.")
+@click.option("--rerun", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="OLD.gpkg",
+              help="Propose again from the record OLD.gpkg carries: its config, and its city, ledger and edits files "
+                   "(at their recorded paths, or given with --city, --survey, --edits), each checked by SHA-256.")
+@click.option("--city", "city_option", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The city GeoPackage (with --rerun: where it is now, if moved).")
+@click.option("--accept-changed-inputs", is_flag=True,
+              help="With --rerun: re-run on inputs whose SHA-256 differs from the record (recorded as such).")
 @_metric_crs
 @_frame
 @_force
-def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: str, out: Path,
-            edits: Path | None, metric_crs: str | None, frames: dict[str, str], force: bool) -> None:
-    """Propose management areas (合理划定管理区域) with fence, gates, cameras and cost."""
+@click.pass_context
+def propose(ctx: click.Context, city: Path | None, ledger: Path | None, config: Path | None, coord_frame: str,
+            out: Path, edits: Path | None, rerun: Path | None, city_option: Path | None, accept_changed_inputs: bool,
+            metric_crs: str | None, frames: dict[str, str], force: bool) -> None:
+    """Propose management areas (合理划定管理区域) with fence, gates, cameras and cost.
+
+    zy-geo propose CITY.gpkg --out NEW.gpkg proposes; zy-geo propose --rerun OLD.gpkg --out NEW.gpkg proposes
+    again from the record of OLD.gpkg (same inputs, checked, same parameters).
+    """
     from .io.read import crs_summary
     from .pipeline import propose as run_propose
+    from .pipeline import rerun as run_rerun
     from .write import single_file
 
+    if city is not None and city_option is not None and city.absolute() != city_option.absolute():
+        raise click.UsageError(f"the city is given twice (`{city}` and --city `{city_option}`); give it once.")
+    city = city or city_option
+    if rerun is not None:
+        fixed = [opt for name, opt in (("config", "--config"), ("metric_crs", "--metric-crs"), ("frames", "--frame"),
+                                       ("coord_frame", "--coord-frame"))
+                 if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
+        if fixed:
+            raise click.UsageError(f"--rerun takes the parameters and options recorded in `{rerun.name}`; "
+                                   f"{', '.join(fixed)} would change them. To propose with other parameters, "
+                                   "propose anew: zy-geo propose CITY.gpkg --config CONFIG.toml --out NEW.gpkg.")
+    elif accept_changed_inputs:
+        raise click.UsageError("--accept-changed-inputs belongs to --rerun OLD.gpkg; without it there is no record "
+                               "to compare the inputs with.")
+    from .areas.record import invoked_command
+
+    command = invoked_command() or _command_line(ctx)
     try:
-        folder, name = single_file(out, suffixes=(".gpkg",), inputs=[p for p in (city, ledger, config, edits) if p],
-                                   force=force, what="proposal")  # refuse a bad --out before the work
-        folder.path(name)
-        result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, force=force,
-                             progress=_progress(), metric_crs=metric_crs, frames=frames, edits=edits)
+        folder, name = single_file(out, suffixes=(".gpkg",), force=force, what="proposal",
+                                   inputs=[p for p in (city, ledger, config, edits, rerun) if p])
+        folder.path(name)  # refuse a bad --out before the work
+        if rerun is not None:
+            result = run_rerun(rerun, out=out, city=city, ledger=ledger, edits=edits, force=force,
+                               accept_changed_inputs=accept_changed_inputs, progress=_progress(), command=command)
+        elif city is None:
+            raise click.UsageError("give the city GeoPackage (zy-geo propose CITY.gpkg --out NEW.gpkg), or re-run a "
+                                   "proposal from its record (zy-geo propose --rerun OLD.gpkg --out NEW.gpkg).")
+        else:
+            result = run_propose(city, ledger, config=config, out=out, coord_frame=coord_frame, force=force,
+                                 progress=_progress(), metric_crs=metric_crs, frames=frames, edits=edits,
+                                 command=command)
     except ZyGeoError as exc:
         _fail(exc)
+    if rerun is not None:
+        record = result.record
+        _echo(f"re-ran `{rerun.name}` from its record: city `{record.get('city.name', '')}`"
+              + "".join(f", {kind} `{record[f'{kind}.name']}`" for kind in ("ledger", "edits")
+                        if f"{kind}.name" in record)
+              + (", config `" + record["config.name"] + "`" if "config.name" in record else ", recorded parameters")
+              + " (inputs checked by SHA-256)")
+        if record.get("accepted_changed_inputs"):
+            _echo(f"warning: re-ran on changed inputs (--accept-changed-inputs): {record['accepted_changed_inputs']}",
+                  fg="yellow")
     if result.edits is not None:
         planner = int((result.areas["origin"] == "planner").sum())
         noted = len(result.problems.warnings)
-        _echo(f"edits `{edits.name if edits else ''}`: {planner} areas kept as the planner left them (origin "
+        edits_name = result.record.get("edits.name", edits.name if edits else "")
+        _echo(f"edits `{edits_name}`: {planner} areas kept as the planner left them (origin "
               f"planner), {len(result.edits.deleted)} areas deleted, {len(result.edits.free)} units solved again"
               + (f"; {noted} warnings (above, and in the summary's sheet 编辑问题)" if noted else ""))
     total = result.summary().iloc[-1]
@@ -271,6 +323,27 @@ def propose(city: Path, ledger: Path | None, config: Path | None, coord_frame: s
     )
     _echo(crs_summary(result.crs_info()))
     _echo(f"areas: {out}\nsummary: {out.with_name(out.stem + '_summary.xlsx')}")
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The command as typed, rebuilt from what click parsed (options left at their defaults left out)."""
+    import shlex
+
+    words = ["zy-geo", str(ctx.info_name)]
+    for param in ctx.command.params:
+        name = str(param.name)
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[name]
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+        elif isinstance(param, click.Option) and param.is_flag:
+            words.append(param.opts[0])
+        elif isinstance(value, dict):  # --frame LAYER=FRAME, parsed into a mapping
+            words += [w for k, v in value.items() for w in (param.opts[0], f"{k}={v}")]
+        else:
+            words += [param.opts[0], str(value)]
+    return shlex.join(words)
 
 
 @cli.command()

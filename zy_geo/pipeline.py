@@ -1,7 +1,9 @@
 """The main job: city layers + survey ledger → checked ledger → joined compounds → coverage → map.
 
 The CLI's ``zy-geo run`` and ``zy-geo demo`` call :func:`run`; a notebook can call it the same way
-and inspect every intermediate result on the returned :class:`RunResult`.
+and inspect every intermediate result on the returned :class:`RunResult`. ``zy-geo propose`` calls
+:func:`propose`, and ``zy-geo propose --rerun`` :func:`rerun`, which proposes again from the record a
+proposal carries (:mod:`zy_geo.areas.record`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import html
+import json
 import logging
 import time
 import warnings
@@ -20,12 +23,22 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from . import __version__
 from .areas.edits import Edits, read_edits
 from .areas.propose import ProposalResult, propose_areas
+from .areas.record import (
+    config_from_record,
+    invoked_command,
+    make_record,
+    options_from_record,
+    read_record,
+    rerun_inputs,
+    sha256_of,
+)
 from .config import Config, load_config
 from .coverage import coverage_table, write_coverage_xlsx
 from .crs import check_metric_crs
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, ZyGeoWarning
 from .figures import coverage_figure
 from .io.read import crs_parameters, crs_record, crs_summary, read_city
 from .ledger.join import JoinResult, join_ledger
@@ -290,6 +303,10 @@ def run(
     proposals = _propose_layers(compounds, layers, params=cfg.proposal, street_params=cfg.streets,
                                 settings=cfg.settings, decisions=cfg.decisions, progress=progress,
                                 crs=crs) if "streets" in layers else None
+    if proposals is not None:
+        proposals.record = _record(proposals, cfg, city=city, ledger=ledger, config=config, coord_frame=coord_frame,
+                                   metric_crs=metric_crs, frames=frames,
+                                   command=invoked_command() or _call("run", city, ledger, config=config))
     timings["propose"] = time.perf_counter() - t
 
     plans = None
@@ -372,6 +389,7 @@ def propose(
     metric_crs: str | None = None,
     frames: Mapping[str, str] | None = None,
     edits: str | Path | Edits | None = None,
+    command: str | None = None,
 ) -> ProposalResult:
     """Propose management areas for a city (optionally with its survey ledger) from a TOML config.
 
@@ -386,8 +404,8 @@ def propose(
         Config TOML with ``[proposal]`` (and ``[proposal.streets."<name>"]``) and ``[prices]`` (see
         :mod:`zy_geo.config`), or a :class:`~zy_geo.config.Config`.
     out : str or Path, optional
-        GeoPackage to write (layers ``areas``, ``members``, ``remainders``); the summary
-        workbook goes next to it as ``<stem>_summary.xlsx``.
+        GeoPackage to write (layers ``areas``, ``members``, ``remainders``, the table ``zy_geo_record``);
+        the summary workbook goes next to it as ``<stem>_summary.xlsx``.
     coord_frame : str
         Frame of the ledger's coordinates.
     force : bool
@@ -402,10 +420,14 @@ def propose(
     edits : str, Path or Edits, optional
         A proposal GeoPackage of this city a planner edited in QGIS (:func:`zy_geo.areas.edits.read_edits`):
         its areas are locks, the other units are solved again. Only read: ``out`` may not be it.
+    command : str, optional
+        The command line to record (default: this process's ``zy-geo`` command line, else the Python call).
 
     Returns
     -------
     ProposalResult
+        With its :attr:`~zy_geo.areas.propose.ProposalResult.record`: the SHA-256 of the city, ledger, config
+        and edits files, the whole config as TOML, the options, the zy_geo version and the command.
     """
     cfg = _config(config)
     value, source = _metric_crs(metric_crs, cfg)
@@ -419,13 +441,133 @@ def propose(
     result = _propose_layers(layers["compounds"], layers, params=cfg.proposal, street_params=cfg.streets,
                              settings=cfg.settings, decisions=cfg.decisions, progress=progress,
                              crs=crs_record(layers, source=source), edits=edits)
+    result.record = _record(result, cfg, city=city, ledger=ledger, config=config, edits=edits_path,
+                            coord_frame=coord_frame, metric_crs=metric_crs, frames=frames,
+                            command=command or invoked_command()
+                            or _call("propose", city, ledger, config=config, edits=edits_path))
     if out is not None:
-        inputs = [Path(p) for p in (city, ledger, config, edits_path) if isinstance(p, str | Path)]
-        folder, name = single_file(out, suffixes=(".gpkg",), inputs=inputs, force=force, what="proposal")
-        result.to_gpkg(name, folder=folder)
-        result.to_xlsx(f"{Path(name).stem}_summary.xlsx", folder=folder)
-        folder.finish()
+        _write_proposal(result, out, inputs=[city, ledger, config, edits_path], force=force)
     return result
+
+
+def rerun(
+    proposal: str | Path,
+    *,
+    out: str | Path | None = None,
+    city: str | Path | None = None,
+    ledger: str | Path | None = None,
+    edits: str | Path | None = None,
+    accept_changed_inputs: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    command: str | None = None,
+) -> ProposalResult:
+    """Propose again from the record of a proposal: the same inputs, checked, and the same parameters.
+
+    The config is the one recorded (``parameters.toml``: every option, the per-street overrides and the
+    decisions), as are the ledger's coordinate frame, ``--metric-crs`` and ``--frame``. Each input file is
+    the one given here, else the file at its recorded path, else a file of its recorded name beside
+    ``proposal``; its SHA-256 must be the recorded one. With nothing changed, the result equals the
+    original: the same areas, members, fence and cost.
+
+    Parameters
+    ----------
+    proposal : str or Path
+        A proposal GeoPackage written by :func:`propose` (``zy-geo propose``) or :func:`run`.
+    out : str or Path, optional
+        GeoPackage to write (and ``<stem>_summary.xlsx`` beside it); may not be ``proposal`` or an input.
+    city, ledger, edits : str or Path, optional
+        The input files, where they are no longer at their recorded paths (moved, or on another machine).
+    accept_changed_inputs : bool
+        Re-run on inputs whose SHA-256 differs from the record; the new record lists them
+        (``accepted_changed_inputs``).
+    force : bool
+        Overwrite files of those names that zy_geo did not write.
+    progress : bool
+        Progress bar while pricing areas.
+    command : str, optional
+        The command line to record (default: this process's ``zy-geo`` command line, else the Python call).
+
+    Returns
+    -------
+    ProposalResult
+        Its record names the proposal it re-ran (``rerun_of.*``) and keeps the original config file's entry.
+
+    Raises
+    ------
+    InputError
+        ``proposal`` has no record (written before proposals were recorded: propose it again); inputs are
+        missing or changed (each named with the recorded and found SHA-256 and the fix); the recorded
+        parameters cannot be read.
+
+    Warns
+    -----
+    ZyGeoWarning
+        When the proposal was made by another zy_geo version (the method may have changed since).
+    """
+    proposal = Path(proposal)
+    if not proposal.is_file():
+        msg = f"`{proposal}` does not exist; give a proposal GeoPackage written by zy-geo propose (--rerun OLD.gpkg)."
+        raise InputError(msg)
+    given = {"city": city, "ledger": ledger, "edits": edits}
+    if out is not None:  # refuse a bad --out before the work
+        early, name = single_file(out, suffixes=(".gpkg",), force=force, what="proposal",
+                                  inputs=[proposal, *(p for p in given.values() if p is not None)])
+        early.path(name)
+    old = read_record(proposal)
+    found = rerun_inputs(old, proposal, given=given, accept_changed=accept_changed_inputs)
+    if old.get("zy_geo_version") != __version__:
+        warnings.warn(f"`{proposal.name}` was proposed by zy_geo {old.get('zy_geo_version') or '(unknown)'}; this is "
+                      f"zy_geo {__version__}, so where the method changed the result may differ. Compare them: "
+                      f"zy-geo diff {proposal.name} NEW.gpkg.", ZyGeoWarning, stacklevel=2)
+    cfg = config_from_record(old, proposal)
+    coord_frame, metric_crs, frames = options_from_record(old)
+    paths = found.paths
+    call = command or invoked_command() or _call("rerun", proposal, **{k: v for k, v in given.items() if v})
+    result = propose(paths["city"], paths.get("ledger"), config=cfg, edits=paths.get("edits"), coord_frame=coord_frame,
+                     metric_crs=metric_crs, frames=frames, progress=progress, command=call)
+    record = {k: v for k, v in result.record.items() if not k.startswith("config.")}
+    record |= {k: v for k, v in old.items() if k.startswith("config.")}  # the parameters came from that file
+    record |= {"rerun_of.name": proposal.name, "rerun_of.path": str(proposal.absolute()),
+               "rerun_of.sha256": sha256_of(proposal)}
+    if found.changed:
+        record["accepted_changed_inputs"] = found.accepted()
+    toml = record.pop("parameters.toml")
+    result.record = {**record, "parameters.toml": toml}  # the config last, as written first
+    if out is not None:
+        _write_proposal(result, out, inputs=[proposal, *paths.values()], force=force)
+    return result
+
+
+def _write_proposal(result: ProposalResult, out: str | Path, *, inputs: list[Any], force: bool) -> None:
+    """The proposal GeoPackage and ``<stem>_summary.xlsx`` beside it, never over an input."""
+    paths = [Path(p) for p in inputs if isinstance(p, str | Path)]
+    folder, name = single_file(out, suffixes=(".gpkg",), inputs=paths, force=force, what="proposal")
+    result.to_gpkg(name, folder=folder)
+    result.to_xlsx(f"{Path(name).stem}_summary.xlsx", folder=folder)
+    folder.finish()
+
+
+def _record(result: ProposalResult, cfg: Config, *, city: str | Path, ledger: str | Path | None,
+            config: str | Path | Config | None, coord_frame: str, metric_crs: str | None,
+            frames: Mapping[str, str] | None, command: str, edits: Path | None = None) -> dict[str, str]:
+    """The record of a proposal made from these files and options (:func:`zy_geo.areas.record.make_record`)."""
+    inputs = {"city": city, "ledger": ledger, "config": config if isinstance(config, str | Path) else None,
+              "edits": edits}
+    options = {"coord_frame": coord_frame, "metric_crs": metric_crs or "",
+               "frames": json.dumps(dict(sorted((frames or {}).items())), ensure_ascii=False)}
+    return make_record(cfg, inputs=inputs, options=options, command=command, crs=result.crs_info())
+
+
+def _call(name: str, *args: object, **kwargs: object) -> str:
+    """A Python call as text for the record: ``zy_geo.pipeline.propose('city.gpkg', config='p.toml')``."""
+    def show(v: object) -> str:
+        if isinstance(v, Config):
+            return "Config(...)" if v.source is None else f"Config from {str(v.source)!r}"
+        return repr(str(v)) if isinstance(v, Path) else repr(v)
+
+    parts = [show(a) for a in args if a is not None] + [f"{k}={show(v)}" for k, v in kwargs.items() if v is not None]
+    return f"zy_geo.pipeline.{name}({', '.join(parts)})"
 
 
 def plan(

@@ -527,7 +527,8 @@ class OutputFolder:
 
     def write_gpkg(self, layers: Mapping[str, Any], relpath: str | Path, *,
                    metadata: Mapping[str, Mapping[str, str]] | None = None,
-                   descriptions: Mapping[str, str] | None = None) -> Path:
+                   descriptions: Mapping[str, str] | None = None,
+                   tables: Mapping[str, pd.DataFrame] | None = None) -> Path:
         """A GeoPackage with these layers (replacing the whole file); text fields cleaned.
 
         Parameters
@@ -541,6 +542,9 @@ class OutputFolder:
             Layer name → GDAL layer metadata (provenance, CRS note …).
         descriptions : mapping, optional
             Layer name → the GeoPackage description QGIS shows.
+        tables : mapping of str to DataFrame, optional
+            Table name → a non-spatial table (a GeoPackage attribute table, listed by QGIS beside the
+            layers and opened as an attribute table), written after the layers.
 
         Every layer zy_geo knows (:func:`zy_geo.qgis.layer_style`) gets its default QGIS style in the
         file's ``layer_styles`` table, so QGIS opens it styled.
@@ -566,6 +570,11 @@ class OutputFolder:
                     if descriptions and name in descriptions:
                         kw["layer_options"] = {"DESCRIPTION": clean_text(descriptions[name])}
                     pyogrio.write_dataframe(out, dest, layer=name, driver="GPKG", **kw)
+                for name, table in (tables or {}).items():
+                    kw = {"layer_options": {"DESCRIPTION": clean_text(descriptions[name])}} \
+                        if descriptions and name in descriptions else {}
+                    pyogrio.write_dataframe(_text_frame(pd.DataFrame(table), formulas=False), dest, layer=name,
+                                            driver="GPKG", **kw)
             styles = {}
             for name, gdf in layers.items():
                 geom_type = "MultiPolygon" if gdf.empty else str(gdf.geom_type.iloc[0])

@@ -66,6 +66,7 @@ from .decisions import Binding, Decisions, barrier_finder, bind_decisions, conse
 from .edits import EDIT_COLUMNS_ZH, EDIT_REASONS_ZH, ORIGIN_ZH, SHA_COLUMN, Edits, bind_edits, geometry_sha, read_edits
 from .enclosures import assign_enclosure, barrier_lines, enclosures
 from .fencing import area_boundaries
+from .record import RECORD_TABLE, invoked_command, make_record, read_record, record_parameters, record_table
 from .units import build_units
 
 
@@ -151,6 +152,12 @@ class ProposalResult:
     problems : ProblemReport
         Warnings and notes of the edits: a redrawn boundary across a barrier or leaving a member outside,
         a lock across a barrier, a deleted area (also in each area's ``edit_problem``).
+    record : dict of str to str
+        How the proposal was made (:mod:`zy_geo.areas.record`): the name, path, size and SHA-256 of the city
+        file, ledger, config and edits, the whole config as TOML (``parameters.toml``), the options outside it,
+        the metric CRS and frames, the zy_geo version and the command line. Written as the GeoPackage's
+        ``zy_geo_record`` table and in the 参数 sheet; :func:`zy_geo.pipeline.rerun` proposes again from it.
+        Empty for a proposal read from a file written before proposals were recorded.
     """
 
     areas: gpd.GeoDataFrame
@@ -164,6 +171,7 @@ class ProposalResult:
     decisions: Decisions = field(default_factory=Decisions)
     edits: Edits | None = None
     problems: ProblemReport = field(default_factory=ProblemReport)
+    record: dict[str, str] = field(default_factory=dict)
 
     def crs_info(self) -> dict[str, str]:
         """:attr:`provenance`, or what the areas' own CRS says when it is empty."""
@@ -255,7 +263,9 @@ class ProposalResult:
         """The proposal parameters, per-street overrides and unit prices used, each marked 默认 or 已修改.
 
         Costs in this proposal rest on these figures; the defaults are planning defaults (the notice
-        sets no prices), so a planner replaces them from the local price list.
+        sets no prices), so a planner replaces them from the local price list. Then the frames the proposal
+        was computed in and, from :attr:`record`, the zy_geo version, the command and the SHA-256 of every
+        input file.
         """
         table = Config(settings=self.settings, proposal=self.params, streets=self.street_params).options()
         parts = [table[table["section"] == "proposal"], table[table["section"] == STREETS],
@@ -265,7 +275,8 @@ class ProposalResult:
                  _show(r.value), DEFAULT_ZH[r.basis] if r.is_default else "已修改")
                 for r in pd.concat(parts).itertuples()]
         table = pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
-        return pd.concat([table, crs_parameters(self.crs_info())], ignore_index=True)
+        return pd.concat([table, crs_parameters(self.crs_info()), *([record_parameters(self.record)] if self.record
+                                                                    else [])], ignore_index=True)
 
     def gpkg_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``.
@@ -282,17 +293,24 @@ class ProposalResult:
     def to_gpkg(self, path: str | Path, *, folder: OutputFolder | None = None, force: bool = False) -> Path:
         """Write layers ``areas``, ``members``, ``remainders`` and ``enclosures`` (QGIS-readable).
 
-        Written through :mod:`zy_geo.write`: never over an input of the command (``folder``), nor over a
-        file zy_geo did not write without ``force``.
+        The :attr:`record` goes into the non-spatial table ``zy_geo_record`` (rows ``key``, ``value``, ``名称``),
+        which QGIS lists beside the layers. Written through :mod:`zy_geo.write`: never over an input of the
+        command (``folder``), nor over a file zy_geo did not write without ``force``.
         """
         layers = self.gpkg_layers()
         meta = {name: self.crs_info() for name in layers}
+        tables = {RECORD_TABLE: record_table(self.record)} if self.record else None
+        about = {RECORD_TABLE: "zy_geo：本方案的来源文件（SHA-256）、全部参数与版本，可用 zy-geo propose --rerun 重算"}
         with writing(path, folder, suffixes=(".gpkg",), what="proposal", force=force) as (out, name):
-            return out.write_gpkg(layers, name, metadata=meta)
+            return out.write_gpkg(layers, name, metadata=meta, tables=tables, descriptions=about)
 
     @classmethod
     def from_gpkg(cls, path: str | Path, *, params: ProposalParams | None = None) -> ProposalResult:
-        """Read a proposal written by :meth:`to_gpkg` (e.g. after a planner edited it in QGIS)."""
+        """Read a proposal written by :meth:`to_gpkg` (e.g. after a planner edited it in QGIS).
+
+        Its :attr:`record` is read from the ``zy_geo_record`` table (empty when the file has none, or when the
+        table was damaged: :func:`zy_geo.areas.record.read_record` says what is wrong).
+        """
         path = Path(path)
         if not path.exists():
             msg = f"`{path}` does not exist; write one with `zy-geo propose CITY.gpkg --out {path.name}`."
@@ -314,8 +332,12 @@ class ProposalResult:
             layers[n]["member_ids"] = layers[n]["member_ids"].map(split)
             layers[n]["enclosure_id"] = layers[n]["enclosure_id"].fillna("")
         provenance = {k: str(v) for k, v in meta.items() if k in CRS_RECORD_KEYS}
+        try:
+            record = read_record(path)
+        except InputError:
+            record = {}
         return cls(layers["areas"], layers["members"], layers["remainders"], layers["enclosures"],
-                   params or ProposalParams(), provenance=provenance)
+                   params or ProposalParams(), provenance=provenance, record=record)
 
 
 def _checked_streets(streets: gpd.GeoDataFrame, street_params: dict[str, ProposalParams]) -> gpd.GeoDataFrame:
@@ -448,6 +470,7 @@ def propose_areas(
     binding = _bind(decisions or Decisions(), units, compounds, params=params, street_params=street_params,
                     rivers=rivers, rail=rail, roads=roads)
     locks, problems = [], ProblemReport()
+    edits_path = Path(edits) if isinstance(edits, str | Path) else None
     if edits is not None:
         edits = edits if isinstance(edits, Edits) else read_edits(edits)
         binding = binding or Binding()
@@ -462,8 +485,12 @@ def propose_areas(
     )
     bar.update()
     bar.close()
+    decisions = decisions or Decisions()
+    record = make_record(Config(settings=settings, proposal=params, streets=street_params, decisions=decisions),
+                         inputs={"edits": edits_path}, crs=crs_record({"compounds": compounds}),
+                         command=invoked_command() or "zy_geo.propose_areas(...) on layers in memory")
     return ProposalResult(areas, members, remainders, encl, params, street_params, settings,
-                          decisions=decisions or Decisions(), edits=edits, problems=problems)
+                          decisions=decisions, edits=edits, problems=problems, record=record)
 
 
 def _bind_edits(edits: Edits, units: gpd.GeoDataFrame, encl: gpd.GeoDataFrame, binding: Binding, *,
