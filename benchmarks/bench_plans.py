@@ -1,6 +1,6 @@
 """Benchmark: writing plans with their map figures, one process against every core.
 
-    .venv/bin/python benchmarks/bench_plans.py --plans 100 500
+    .venv/bin/python benchmarks/bench_plans.py --plans 100 500 [--baseline DIR]
 
 The plans come from the proposal on the sample at the smallest scale that yields enough of them;
 the first N are written. Each configuration runs in a fresh child process (so peak memory is its
@@ -69,32 +69,47 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--plans", nargs="+", type=int, default=[100, 500])
     ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    ap.add_argument("--baseline", type=Path,
+                    help="A copy of an earlier commit (git archive COMMIT | tar -x -C DIR): each configuration also "
+                         "runs with its zy_geo, just before this one, on the same plans (a fair before/after on a "
+                         "shared machine).")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
     plans, scale = _plans_for(max(args.plans))
+    codes = ([("baseline", args.baseline.resolve())] if args.baseline else []) + [("this", ROOT)]
     rows = []
     with tempfile.TemporaryDirectory() as d:
         blob = Path(d) / "plans.pkl"
         blob.write_bytes(pickle.dumps(plans))
         for n in args.plans:
             for workers in (1, cores):
-                load = os.getloadavg()[0]  # the machine may be shared: what else ran shows here
-                out = subprocess.run([sys.executable, "-c", CHILD, str(blob), str(n), str(workers)], cwd=ROOT,
-                                     capture_output=True, text=True, check=True)
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                rows.append({"plans": n, "processes": workers, "seconds": round(r["seconds"], 1),
-                             "plans_per_s": round(n / r["seconds"], 2), "cpu_s": round(r["cpu_s"], 1),
-                             "peak_mb_main": round(r["peak_mb"]),
-                             "peak_mb_worker": round(r["worker_peak_mb"]) if workers > 1 else "—",
-                             "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)})
-                print(rows[-1], flush=True)
+                for code, root in codes:  # the child imports zy_geo from its working directory
+                    load = os.getloadavg()[0]  # the machine may be shared: what else ran shows here
+                    out = subprocess.run([sys.executable, "-c", CHILD, str(blob), str(n), str(workers)], cwd=root,
+                                         capture_output=True, text=True, check=True)
+                    r = json.loads(out.stdout.strip().splitlines()[-1])
+                    rows.append({"code": code, "plans": n, "processes": workers, "seconds": round(r["seconds"], 1),
+                                 "plans_per_s": round(n / r["seconds"], 2), "cpu_s": round(r["cpu_s"], 1),
+                                 "peak_mb_main": round(r["peak_mb"]),
+                                 "peak_mb_worker": round(r["worker_peak_mb"]) if workers > 1 else "—",
+                                 "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)})
+                    print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
-    for n in args.plans:
-        one = table[(table.plans == n) & (table.processes == 1)].seconds.iloc[0]
-        table.loc[table.plans == n, "speed-up"] = [f"×{one / s:.2f}" for s in table[table.plans == n].seconds]
+    for _, g in table.groupby(["code", "plans"]):
+        one = g[g.processes == 1].seconds.iloc[0]
+        table.loc[g.index, "speed-up"] = [f"×{one / s:.2f}" for s in g.seconds]
+    if args.baseline:
+        base = table[table.code == "baseline"].set_index(["plans", "processes"]).seconds
+        this = table.code == "this"
+        table["vs_baseline"] = "—"
+        table.loc[this, "vs_baseline"] = [f"×{base[(p, w)] / s:.2f}" for p, w, s in
+                                          table.loc[this, ["plans", "processes", "seconds"]].itertuples(index=False)]
+    else:
+        table = table.drop(columns="code")
     machine, commit = _machine_and_commit()
+    command = f"--plans {' '.join(map(str, args.plans))}" + (f" --baseline {args.baseline}" if args.baseline else "")
     section = (f"## Plans with figures (`{Path(__file__).name}`)\n\n"
-               f"Command: `.venv/bin/python benchmarks/bench_plans.py --plans {' '.join(map(str, args.plans))}`"
+               f"Command: `.venv/bin/python benchmarks/bench_plans.py {command}`"
                f"  \nMachine: {machine}; zy_geo commit {commit}; sample scale {scale:g}; "
                f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
                f"{table.to_markdown(index=False)}\n")
