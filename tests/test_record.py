@@ -180,7 +180,7 @@ def test_a_changed_input_is_refused_naming_the_file_both_hashes_and_the_fix(tmp_
         rerun(first, out=tmp_path / "again.gpkg")
     msg = str(err.value)
     assert f"the city file `{city.absolute()}` is not the one `first.gpkg` was proposed from" in msg
-    assert f"recorded sha256 {old}" in msg and f"found {new}" in msg
+    assert f"recorded sha256 {old[:12]}…" in msg and f"found {new[:12]}…" in msg
     assert "--city PATH" in msg and "--accept-changed-inputs" in msg
     assert not (tmp_path / "again.gpkg").exists()
     res = _propose_cli("--rerun", first, "--out", tmp_path / "again.gpkg")
@@ -190,7 +190,7 @@ def test_a_changed_input_is_refused_naming_the_file_both_hashes_and_the_fix(tmp_
     assert res.exit_code == 0, res.output
     assert "re-ran on changed inputs (--accept-changed-inputs): city `city.gpkg`" in res.output
     rec = read_record(tmp_path / "again.gpkg")
-    assert rec["accepted_changed_inputs"] == f"city `city.gpkg`: recorded sha256 {old}, found {new}"
+    assert rec["accepted_changed_inputs"] == f"city `city.gpkg`: recorded sha256 {old[:12]}…, found {new[:12]}…"
     assert rec["city.sha256"] == new
     sheet = pd.read_excel(tmp_path / "again_summary.xlsx", sheet_name="参数").set_index("参数")
     assert sheet.loc["accepted_changed_inputs", "取值"].startswith("city `city.gpkg`")

@@ -225,7 +225,9 @@ class RerunInputs:
 
     def accepted(self) -> str:
         """The ``accepted_changed_inputs`` entry of the new record ("" when nothing changed)."""
-        return "; ".join(f"{kind} `{self.paths[kind].name}`: recorded sha256 {old}, found {new}"
+        # hashes shortened to 12 hex digits in messages: a full sha256 may hold a run of 16 digits, which the
+        # personal-data mask would hide; the record keeps the full hashes in its <input>.sha256 entries
+        return "; ".join(f"{kind} `{self.paths[kind].name}`: recorded sha256 {old[:12]}…, found {new[:12]}…"
                          for kind, (old, new) in self.changed.items())
 
 
@@ -309,9 +311,9 @@ def rerun_inputs(record: Mapping[str, str], proposal: str | Path, *,
                 out.changed[kind] = (record[f"{kind}.sha256"], sha)
             else:
                 report.add("error", f"the {kind} file `{found}` is not the one `{name}` was proposed from: recorded "
-                           f"sha256 {record[f'{kind}.sha256']} ({record.get(f'{kind}.name', '')}, "
-                           f"{record.get(f'{kind}.size_bytes', '?')} bytes), found {sha} "
-                           f"({found.stat().st_size} bytes)", source=str(found), value=sha, code="changed",
+                           f"sha256 {record[f'{kind}.sha256'][:12]}… ({record.get(f'{kind}.name', '')}, "
+                           f"{record.get(f'{kind}.size_bytes', '?')} bytes), found {sha[:12]}… "
+                           f"({found.stat().st_size} bytes)", source=str(found), value=sha[:12], code="changed",
                            fix=f"pass the file it was proposed from with {RERUN_FLAGS[kind]} PATH, or add "
                                "--accept-changed-inputs to re-run on this one (the new proposal records that)")
         out.paths[kind] = found
