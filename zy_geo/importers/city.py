@@ -183,33 +183,10 @@ def _compounds(areas: gpd.GeoDataFrame, profile: Profile, crs: str, src: str,
     landuse = gpd.GeoDataFrame({"landuse_id": _osm_ids(large), "name": large["tags"].map(profile.name)},
                                geometry=large.geometry.to_numpy(), crs=crs)
     sel = sel[ha <= limit]
-    original = sel.geometry.to_numpy()
-    order = np.argsort(sel.geometry.area.to_numpy(), kind="stable")
-    tree = shapely.STRtree(original)
-    final: dict[int, shapely.Geometry] = {}  # position → geometry kept, smaller areas first
-    for i in order:
-        row = sel.iloc[i]
-        g = original[i]
-        if g is None:
-            continue
-        taken = [final[j] for j in tree.query(g, predicate="intersects") if j in final]
-        taken = [t for t in taken if shapely.area(shapely.intersection(g, t)) > 1.0]  # overlaps, not touches
-        if taken:
-            g = _polygons(np.asarray([shapely.difference(g, shapely.union_all(taken))], dtype=object))[0]
-        label = f"{row.osm_type}{row.osm_id} ({profile.name(row.tags) or 'no name'})"
-        if g is None or g.area < max(50.0, 0.1 * original[i].area):
-            problems.add("warning", f"residential area {label} "
-                         "lies within smaller residential areas already taken; left out as their outline",
-                         source=src, layer="compounds", row=int(row.osm_id), code="nested_compound",
-                         fix="nothing to do if it is an outline of those compounds; else draw it without them")
-            continue
-        if taken:
-            problems.add("info", f"residential area {label} "
-                         "overlapped smaller residential areas; the overlap was given to them", source=src,
-                         layer="compounds", row=int(row.osm_id), code="overlap_removed")
-        final[i] = g
-    keep = sorted(final)
-    geoms = [final[i] for i in keep]
+    labels = [f"{t}{i} ({profile.name(tags) or 'no name'})" for t, i, tags in
+              zip(sel["osm_type"], sel["osm_id"], sel["tags"], strict=True)]
+    keep, geoms = _without_overlaps(sel.geometry.to_numpy(), labels, [int(i) for i in sel["osm_id"]], src,
+                                    "compounds", problems)
     sel = sel.iloc[keep]
     comp = gpd.GeoDataFrame({"compound_id": ("OSM-" + _osm_ids(sel)).to_numpy(),
                              "name": sel["tags"].map(profile.name).to_numpy(),
@@ -217,6 +194,39 @@ def _compounds(areas: gpd.GeoDataFrame, profile: Profile, crs: str, src: str,
                             geometry=np.asarray(geoms, dtype=object), crs=crs)
     order = np.lexsort((comp["compound_id"].to_numpy(),))
     return comp.iloc[order].reset_index(drop=True), landuse
+
+
+def _without_overlaps(polygons: np.ndarray, labels: Sequence[str], rows: Sequence[int], src: str,
+                      layer: str | None, problems: ProblemReport) -> tuple[list[int], list[shapely.Geometry]]:
+    """Compounds without overlaps: smaller ones win, one left with < 10 % (or < 50 m²) is an outline, left out.
+
+    Shared by the OSM importer (:func:`_compounds`) and the office importers; returns the positions kept
+    and their geometry. Overlaps are given to the smaller area (info ``overlap_removed``); an outline
+    is reported (warning ``nested_compound``).
+    """
+    areas = np.asarray([g.area if g is not None else np.inf for g in polygons], dtype=float)
+    tree = shapely.STRtree([g if g is not None else shapely.Polygon() for g in polygons])
+    final: dict[int, shapely.Geometry] = {}
+    for i in np.argsort(areas, kind="stable"):
+        g = original = polygons[i]
+        if g is None:
+            continue
+        taken = [final[j] for j in tree.query(g, predicate="intersects") if j in final]
+        taken = [t for t in taken if shapely.area(shapely.intersection(g, t)) > 1.0]  # overlaps, not touches
+        if taken:
+            g = _polygons(np.asarray([shapely.difference(g, shapely.union_all(taken))], dtype=object))[0]
+        if g is None or g.area < max(50.0, 0.1 * original.area):
+            problems.add("warning", f"residential area {labels[i]} lies within smaller residential areas already "
+                         "taken; left out as their outline", source=src, layer=layer, row=rows[i],
+                         code="nested_compound",
+                         fix="nothing to do if it is an outline of those compounds; else draw it without them")
+            continue
+        if taken:
+            problems.add("info", f"residential area {labels[i]} overlapped smaller residential areas; the overlap "
+                         "was given to them", source=src, layer=layer, row=rows[i], code="overlap_removed")
+        final[int(i)] = g
+    keep = sorted(final)
+    return keep, [final[i] for i in keep]
 
 
 def _tags_text(tags: dict[str, str]) -> str:

@@ -65,6 +65,7 @@ from .city import (
     _polygons,
     _streets_from_file,
     _whole_extent,
+    _without_overlaps,
 )
 from .households import estimate_households
 from .profile import SOURCE_FRAMES, Profile, load_profile
@@ -375,37 +376,6 @@ def _dedupe(rows: _Rows, keep: pd.Index) -> pd.Index:
                           column=rows.columns["id"], value=r["id"], code="duplicate_id",
                           fix="nothing to do if it is the same compound; else give it its own id")
     return keep[~dup.to_numpy()]
-
-
-def _without_overlaps(polygons: np.ndarray, labels: Sequence[str], rows: Sequence[int], src: str,
-                      layer: str | None, problems: ProblemReport) -> tuple[list[int], list[shapely.Geometry]]:
-    """Compounds without overlaps, as the OSM importer makes them: smaller ones win, an outline is left out.
-
-    The rule of ``city._compounds`` (same codes and messages), on rows instead of OSM tags.
-    """
-    areas = np.asarray([g.area if g is not None else np.inf for g in polygons], dtype=float)
-    tree = shapely.STRtree([g if g is not None else shapely.Polygon() for g in polygons])
-    final: dict[int, shapely.Geometry] = {}
-    for i in np.argsort(areas, kind="stable"):
-        g = original = polygons[i]
-        if g is None:
-            continue
-        taken = [final[j] for j in tree.query(g, predicate="intersects") if j in final]
-        taken = [t for t in taken if shapely.area(shapely.intersection(g, t)) > 1.0]  # overlaps, not touches
-        if taken:
-            g = _polygons(np.asarray([shapely.difference(g, shapely.union_all(taken))], dtype=object))[0]
-        if g is None or g.area < max(50.0, 0.1 * original.area):
-            problems.add("warning", f"residential area {labels[i]} lies within smaller residential areas already "
-                         "taken; left out as their outline", source=src, layer=layer, row=rows[i],
-                         code="nested_compound",
-                         fix="nothing to do if it is an outline of those compounds; else draw it without them")
-            continue
-        if taken:
-            problems.add("info", f"residential area {labels[i]} overlapped smaller residential areas; the overlap "
-                         "was given to them", source=src, layer=layer, row=rows[i], code="overlap_removed")
-        final[int(i)] = g
-    keep = sorted(final)
-    return keep, [final[i] for i in keep]
 
 
 def _ids(rows: pd.DataFrame, prefix: str) -> np.ndarray:
