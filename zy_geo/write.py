@@ -202,9 +202,10 @@ def sheet_names(names: Iterable[Any]) -> list[str]:
     return out
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as hex (the manifest, input provenance and proposal records)."""
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with Path(path).open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -385,7 +386,7 @@ class OutputFolder:
                     raise UsageError(msg)
             key = target.relative_to(self.root).as_posix()
             if target.exists() and not self.force and key in self._previous and key not in self.written \
-                    and _sha256(target) != self._previous[key]:
+                    and sha256_of(target) != self._previous[key]:
                 msg = (f"`{target}` was changed since zy_geo wrote it (edited by hand?); move it away to keep "
                        "your edits, or pass --force to overwrite it.")
                 raise UsageError(msg)
@@ -415,7 +416,7 @@ class OutputFolder:
             finally:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
-            self.written[target.relative_to(self.root).as_posix()] = _sha256(target)
+            self.written[target.relative_to(self.root).as_posix()] = sha256_of(target)
 
     def finish(self) -> list[Path]:
         """Remove (or list) stale files an earlier run wrote, and write the manifest.

@@ -38,7 +38,6 @@ True
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import shlex
 import sys
@@ -54,6 +53,7 @@ from .._gdal import gdal_reading
 from ..config import Config, load_config
 from ..errors import InputError, ProblemReport
 from ..io.read import CRS_RECORD_KEYS
+from ..write import sha256_of
 
 #: Name of the record's table in a proposal GeoPackage.
 RECORD_TABLE = "zy_geo_record"
@@ -78,13 +78,6 @@ _KEYS_ZH = {
 }
 
 
-def sha256_of(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def file_entry(kind: str, path: str | Path) -> dict[str, str]:

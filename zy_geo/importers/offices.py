@@ -41,7 +41,6 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +55,7 @@ from ..config import Config, HouseholdEstimate
 from ..crs import choose_metric_crs, from_frame, normalize_frame
 from ..errors import InputError, ProblemReport
 from ..schema import load_jurisdictions
+from ..write import sha256_of
 from .city import (
     UNKNOWN_BODY,
     ImportedCity,
@@ -105,12 +105,6 @@ def canonical_frame(value: str) -> str:
     return "wgs84" if key in _WGS84_NAMES else _ZH_FRAMES.get(key, str(value))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _load(profile: str | Path | Profile | None, shipped: str) -> tuple[Profile, bool]:
@@ -619,7 +613,7 @@ def import_aoi(path: str | Path, *, source: str = "amap", frame: str | None = No
     comp, landuse = _compounds(rows, keep, choice.crs)
     note = (f"compounds: {fr} → WGS84 (EPSG:4326) on import" if fr != "wgs84"
             else "compounds: WGS84 as given (no frame converted)")
-    meta = {"source": p.name, "source_sha256": _sha256(p), "source_kind": f"{source} AOI", "source_frame": fr,
+    meta = {"source": p.name, "source_sha256": sha256_of(p), "source_kind": f"{source} AOI", "source_frame": fr,
             "frame_note": note}
     params = config.settings.households if config is not None else None
     return _city(rows, comp, landuse, None, None, choice.crs, choice.note, streets=streets,
@@ -703,7 +697,7 @@ def import_parcels(path: str | Path, *, profile: str | Path | Profile | None = N
     homes = _homesteads(rows, _dedupe(rows, kinds["scattered"]), crs_m)
     water = _water(rows, kinds["water"], crs_m)
     declared = table.crs.to_string() if table.crs is not None else "?"
-    meta = {"source": p.name, "source_sha256": _sha256(p), "source_kind": "三调 地类图斑", "source_crs": declared,
+    meta = {"source": p.name, "source_sha256": sha256_of(p), "source_kind": "三调 地类图斑", "source_crs": declared,
             "source_frame": "none", "frame_note": f"parcels in {declared}: no display frame converted",
             "homestead_m2_per_household": f"{float(prof.get('source', 'homestead_m2_per_household', 200.0)):g}"}
     params = config.settings.households if config is not None else None

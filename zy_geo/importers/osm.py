@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from ..errors import InputError, ProblemReport
+from ..write import sha256_of
 from .profile import Profile
 
 #: File names pyosmium reads, by how they end.
@@ -76,12 +76,6 @@ class OsmFeatures:
     source: dict[str, Any] = field(default_factory=dict)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _check_file(path: Path) -> None:
@@ -221,7 +215,7 @@ def read_osm(path: str | Path, profile: Profile, *, bbox: Sequence[float] | str 
     if box is not None:
         out_areas, out_lines = _clip(out_areas, out_lines, box, path)
     return OsmFeatures(out_areas, out_lines, broken, counts,
-                       {"file": path.name, "sha256": _sha256(path), "bytes": path.stat().st_size})
+                       {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size})
 
 
 def _way(obj: Any, profile: Profile, wkb: Any, lines: list[_Row], wanted: dict[int, dict[str, str]],
