@@ -16,7 +16,7 @@ from shapely.geometry import box
 import zy_geo
 from zy_geo import InputError, ProposalResult, ZyGeoWarning
 from zy_geo.areas import propose_areas
-from zy_geo.areas.record import PARAMETERS_KEY, RECORD_TABLE, config_from_record, read_record
+from zy_geo.areas.record import PARAMETERS_KEY, RECORD_TABLE, config_from_record, portable_record, read_record
 from zy_geo.cli import cli
 from zy_geo.config import load_config
 from zy_geo.pipeline import propose, rerun
@@ -97,10 +97,11 @@ def test_a_proposal_records_the_hash_of_each_input_the_whole_config_and_the_vers
     out = tmp_path / "p.gpkg"
     r = propose(city, config=config, out=out, command="zy-geo propose city.gpkg --config proposal.toml --out p.gpkg")
     rec = read_record(out)
-    assert rec == r.record == ProposalResult.from_gpkg(out).record
+    assert rec == portable_record(r.record, tmp_path) == ProposalResult.from_gpkg(out).record
     assert rec["zy_geo_version"] == zy_geo.__version__
     assert rec["command"] == "zy-geo propose city.gpkg --config proposal.toml --out p.gpkg"
-    assert (rec["city.name"], rec["city.path"], rec["city.sha256"]) == ("city.gpkg", str(city.absolute()), _sha(city))
+    assert (rec["city.name"], rec["city.path"], rec["city.sha256"]) == ("city.gpkg", "in/city.gpkg", _sha(city))
+    assert r.record["city.path"] == str(city.absolute())  # absolute in memory, relative in the file
     assert rec["city.size_bytes"] == str(city.stat().st_size)
     assert (rec["config.name"], rec["config.sha256"]) == ("proposal.toml", _sha(config))
     assert "ledger.sha256" not in rec and "edits.sha256" not in rec
@@ -127,7 +128,8 @@ def test_the_command_line_is_recorded_as_typed(tmp_path):
     res = _propose_cli(city, "--out", tmp_path / "p.gpkg", "--metric-crs", "EPSG:4544")
     assert res.exit_code == 0, res.output
     rec = read_record(tmp_path / "p.gpkg")
-    assert rec["command"] == f"zy-geo propose {city} --out {tmp_path / 'p.gpkg'} --metric-crs EPSG:4544"
+    # as typed, with absolute paths made relative to the proposal's folder
+    assert rec["command"] == "zy-geo propose in/city.gpkg --out p.gpkg --metric-crs EPSG:4544"
     assert rec["option.metric_crs"] == "EPSG:4544" and rec["crs.metric_crs_how"] == "--metric-crs"
     # a re-run takes the options outside the config from the record too
     assert read_record(rerun(tmp_path / "p.gpkg", out=tmp_path / "q.gpkg").record and tmp_path / "q.gpkg")[
@@ -158,7 +160,7 @@ def test_a_rerun_with_nothing_changed_gives_the_same_proposal(tmp_path):
     rec = read_record(again)
     assert (rec["rerun_of.name"], rec["rerun_of.sha256"]) == ("first.gpkg", _sha(first))
     assert rec["config.sha256"] == _sha(config) and rec[PARAMETERS_KEY] == read_record(first)[PARAMETERS_KEY]
-    assert rec["command"] == f"zy-geo propose --out {again} --rerun {first}"
+    assert rec["command"] == "zy-geo propose --out again.gpkg --rerun first.gpkg"  # relative to the proposal
     assert "accepted_changed_inputs" not in rec
     # the decisions bound the re-run as they bound the first
     r = ProposalResult.from_gpkg(again)
@@ -216,6 +218,27 @@ def test_inputs_moved_are_found_beside_the_proposal_or_where_given(tmp_path):
                        "--out", tmp_path / "alone" / "again.gpkg")
     assert res.exit_code == 0, res.output
     _same(first, tmp_path / "alone" / "again.gpkg")
+
+
+def test_a_written_record_names_no_folder_of_this_machine_and_a_tree_moved_whole_reruns(tmp_path):
+    home = tmp_path / "home" / "zhangsan"  # a home folder is often a person's name
+    city, config = _city(home / "ziyang" / "data"), _config(home / "ziyang" / "data")
+    out = home / "ziyang" / "out" / "p.gpkg"
+    res = _propose_cli(city, "--config", config, f"--out={out}")
+    assert res.exit_code == 0, res.output
+    table = pyogrio.read_dataframe(out, layer=RECORD_TABLE, read_geometry=False)
+    assert not table["value"].str.contains("zhangsan").any(), table[table["value"].str.contains("zhangsan")]
+    rec = read_record(out)
+    assert (rec["city.path"], rec["config.path"]) == ("../data/city.gpkg", "../data/proposal.toml")
+    assert rec["command"] == "zy-geo propose ../data/city.gpkg --config ../data/proposal.toml --out p.gpkg"
+    sheet = pd.read_excel(out.with_name("p_summary.xlsx"), sheet_name="参数")
+    assert not sheet.astype(str).apply(lambda c: c.str.contains("zhangsan")).any().any()
+    # the whole tree handed to someone else: the city is found by its relative path, not beside the proposal
+    shutil.copytree(home / "ziyang", tmp_path / "lisi" / "ziyang")
+    shutil.rmtree(home)
+    again = rerun(tmp_path / "lisi" / "ziyang" / "out" / "p.gpkg", out=tmp_path / "lisi" / "ziyang" / "out" / "q.gpkg")
+    assert again.record["city.path"] == str((tmp_path / "lisi" / "ziyang" / "data" / "city.gpkg").resolve())
+    assert read_record(tmp_path / "lisi" / "ziyang" / "out" / "q.gpkg")["rerun_of.path"] == "p.gpkg"
 
 
 def test_every_missing_input_is_named_in_one_message(tmp_path):

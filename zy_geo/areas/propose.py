@@ -66,7 +66,15 @@ from .decisions import Binding, Decisions, barrier_finder, bind_decisions, conse
 from .edits import EDIT_COLUMNS_ZH, EDIT_REASONS_ZH, ORIGIN_ZH, SHA_COLUMN, Edits, bind_edits, geometry_sha, read_edits
 from .enclosures import assign_enclosure, barrier_lines, enclosures
 from .fencing import area_boundaries
-from .record import RECORD_TABLE, invoked_command, make_record, read_record, record_parameters, record_table
+from .record import (
+    RECORD_TABLE,
+    invoked_command,
+    make_record,
+    portable_record,
+    read_record,
+    record_parameters,
+    record_table,
+)
 from .units import build_units
 
 
@@ -227,14 +235,17 @@ class ProposalResult:
         table = self.areas[cols].head(15).to_html(index=False, escape=True, float_format="{:,.0f}".format)
         return head + table + (f"<p>… {len(self.areas) - 15} more</p>" if len(self.areas) > 15 else "")
 
-    def xlsx_sheets(self) -> dict[str, pd.DataFrame]:
-        """The summary workbook's sheets with Chinese headers: 汇总, 管理区域, 单元去向, 待处理, 参数 (决定 if any)."""
+    def xlsx_sheets(self, *, relative_to: str | Path | None = None) -> dict[str, pd.DataFrame]:
+        """The summary workbook's sheets with Chinese headers: 汇总, 管理区域, 单元去向, 待处理, 参数 (决定 if any).
+
+        ``relative_to``: the folder the workbook goes into; paths in the command line are made relative to it.
+        """
         sheets = {
             "汇总": self.summary().rename(columns=SUMMARY_ZH),
             "管理区域": _areas_zh(self.areas),
             "单元去向": _members_zh(self.members),
             "待处理": _members_zh(self.remainders),
-            "参数": self.parameters(),
+            "参数": self.parameters(relative_to=relative_to),
         }
         if self.decisions:
             sheets["决定"] = self.decisions.table()
@@ -257,15 +268,16 @@ class ProposalResult:
         without ``force``.
         """
         with writing(path, folder, suffixes=(".xlsx",), what="proposal summary", force=force) as (out, name):
-            return out.write_xlsx(self.xlsx_sheets(), name, style=_style_sheet)
+            sheets = self.xlsx_sheets(relative_to=(out.root / name).parent)
+            return out.write_xlsx(sheets, name, style=_style_sheet)
 
-    def parameters(self) -> pd.DataFrame:
+    def parameters(self, *, relative_to: str | Path | None = None) -> pd.DataFrame:
         """The proposal parameters, per-street overrides and unit prices used, each marked 默认 or 已修改.
 
         Costs in this proposal rest on these figures; the defaults are planning defaults (the notice
         sets no prices), so a planner replaces them from the local price list. Then the frames the proposal
         was computed in and, from :attr:`record`, the zy_geo version, the command and the SHA-256 of every
-        input file.
+        input file (with ``relative_to``, paths in the command line relative to that folder).
         """
         table = Config(settings=self.settings, proposal=self.params, streets=self.street_params).options()
         parts = [table[table["section"] == "proposal"], table[table["section"] == STREETS],
@@ -275,8 +287,9 @@ class ProposalResult:
                  _show(r.value), DEFAULT_ZH[r.basis] if r.is_default else "已修改")
                 for r in pd.concat(parts).itertuples()]
         table = pd.DataFrame(rows, columns=["适用范围", "类别", "参数", "名称", "取值", "来源"])
-        return pd.concat([table, crs_parameters(self.crs_info()), *([record_parameters(self.record)] if self.record
-                                                                    else [])], ignore_index=True)
+        record = portable_record(self.record, relative_to) if relative_to is not None else self.record
+        return pd.concat([table, crs_parameters(self.crs_info()), *([record_parameters(record)] if record else [])],
+                         ignore_index=True)
 
     def gpkg_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers of the proposal GeoPackage: ``areas``, ``members``, ``remainders``, ``enclosures``.
@@ -299,9 +312,11 @@ class ProposalResult:
         """
         layers = self.gpkg_layers()
         meta = {name: self.crs_info() for name in layers}
-        tables = {RECORD_TABLE: record_table(self.record)} if self.record else None
         about = {RECORD_TABLE: "zy_geo：本方案的来源文件（SHA-256）、全部参数与版本，可用 zy-geo propose --rerun 重算"}
         with writing(path, folder, suffixes=(".gpkg",), what="proposal", force=force) as (out, name):
+            # paths relative to the GeoPackage's folder: no one's home folder in a file handed round
+            record = portable_record(self.record, (out.root / name).parent)
+            tables = {RECORD_TABLE: record_table(record)} if record else None
             return out.write_gpkg(layers, name, metadata=meta, tables=tables, descriptions=about)
 
     @classmethod

@@ -3,8 +3,10 @@
 Every proposal carries a record (:attr:`~zy_geo.areas.propose.ProposalResult.record`, a flat dict of text):
 
 - ``zy_geo_version``, ``created_utc`` and ``command`` (the command line, or the Python call);
-- for each input file — ``city``, ``ledger``, ``config``, ``edits`` — its ``<kind>.name``, ``<kind>.path``
-  (absolute), ``<kind>.size_bytes`` and ``<kind>.sha256``;
+- for each input file — ``city``, ``ledger``, ``config``, ``edits`` — its ``<kind>.name``, ``<kind>.path``,
+  ``<kind>.size_bytes`` and ``<kind>.sha256``. In memory the path is absolute; written into a GeoPackage it is
+  relative to the GeoPackage's folder (:func:`portable_record`), so a proposal handed round names no one's home
+  folder, and a folder moved or copied whole still re-runs;
 - ``option.coord_frame``, ``option.metric_crs`` and ``option.frames``: the options of the run outside the
   config (the ledger's coordinate frame, a ``--metric-crs`` and the ``--frame`` layers);
 - ``crs.*``: the metric CRS chosen and the layers converted on read (also in the layers' metadata);
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -81,7 +84,10 @@ _KEYS_ZH = {
 
 
 def file_entry(kind: str, path: str | Path) -> dict[str, str]:
-    """``<kind>.name``, ``.path`` (absolute), ``.size_bytes`` and ``.sha256`` of an input file."""
+    """``<kind>.name``, ``.path``, ``.size_bytes`` and ``.sha256`` of an input file (path absolute).
+
+    :func:`portable_record` makes the path relative when the record is written.
+    """
     p = Path(path).expanduser().absolute()
     return {f"{kind}.name": p.name, f"{kind}.path": str(p), f"{kind}.size_bytes": str(p.stat().st_size),
             f"{kind}.sha256": sha256_of(p)}
@@ -141,6 +147,54 @@ def _name_zh(key: str) -> str:
     return _KEYS_ZH.get(key, "")
 
 
+def _relative(path: str, folder: Path) -> str:
+    """``path`` relative to ``folder`` (POSIX separators); only its name when there is no relative path."""
+    try:
+        return Path(os.path.relpath(Path(path).expanduser().resolve(), folder)).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(path).name
+
+
+def portable_record(record: Mapping[str, str], folder: str | Path) -> dict[str, str]:
+    """The record as written beside ``folder``'s files: no absolute path of this machine in it.
+
+    Every ``*.path`` entry becomes relative to ``folder`` (the folder of the GeoPackage written), and so does
+    every absolute path in the ``command`` line, so that a proposal handed round does not carry its author's
+    folder names (a home folder is often a person's name). :func:`rerun_inputs` reads such a path relative to
+    the proposal's folder.
+
+    Examples
+    --------
+    >>> rec = {"city.name": "city.gpkg", "city.path": "/home/zhang/ziyang/data/city.gpkg",
+    ...        "command": "zy-geo propose /home/zhang/ziyang/data/city.gpkg --out=/home/zhang/ziyang/out/p.gpkg"}
+    >>> portable = portable_record(rec, "/home/zhang/ziyang/out")
+    >>> portable["city.path"]
+    '../data/city.gpkg'
+    >>> portable["command"]
+    'zy-geo propose ../data/city.gpkg --out=p.gpkg'
+    """
+    base = Path(folder).expanduser().resolve()
+    out = dict(record)
+    for key, value in record.items():
+        if key.endswith(".path") and value and Path(value).is_absolute():
+            out[key] = _relative(value, base)
+    if record.get("command"):
+        try:
+            words = shlex.split(record["command"])
+        except ValueError:  # not a command line we wrote: keep only the program
+            out["command"] = record["command"].split(" ", 1)[0]
+        else:
+            out["command"] = shlex.join([_portable_word(w, base) for w in words])
+    return out
+
+
+def _portable_word(word: str, base: Path) -> str:
+    option, eq, value = word.partition("=") if word.startswith("-") else ("", "", word)
+    if value and Path(value).is_absolute():
+        return f"{option}{eq}{_relative(value, base)}"
+    return word
+
+
 def record_table(record: Mapping[str, str]) -> pd.DataFrame:
     """The record as the GeoPackage's ``zy_geo_record`` table: one row per entry (``key``, ``value``, ``名称``)."""
     return pd.DataFrame({"key": list(record), "value": [str(v) for v in record.values()],
@@ -192,7 +246,7 @@ def record_parameters(record: Mapping[str, str]) -> pd.DataFrame:
             size = record.get(f"{kind}.size_bytes", "")
             size_text = f"{int(size):,} 字节" if size.isdigit() else size
             rows.append(("全市", "record", f"{kind}.sha256", f"{zh}文件 SHA-256", record[f"{kind}.sha256"],
-                         f"{record.get(f'{kind}.name', '')}，{size_text}（{record.get(f'{kind}.path', '')}）"))
+                         f"{record.get(f'{kind}.name', '')}，{size_text}"))
     for key in ("command", "rerun_of.name", "rerun_of.sha256", "accepted_changed_inputs"):
         if record.get(key):
             rows.append(("全市", "record", key, _KEYS_ZH[key], record[key], "本次运行"))
@@ -280,8 +334,10 @@ def rerun_inputs(record: Mapping[str, str], proposal: str | Path, *,
     for kind in RERUN_FLAGS:
         if f"{kind}.sha256" not in record:
             continue
-        recorded_path = Path(record.get(f"{kind}.path", ""))
-        beside = proposal.absolute().parent / record.get(f"{kind}.name", "")
+        recorded = record.get(f"{kind}.path", "")
+        # a relative path is relative to the proposal's folder (portable_record); an old record's is absolute
+        recorded_path = (proposal.resolve().parent / recorded).resolve() if recorded else Path()
+        beside = proposal.resolve().parent / record.get(f"{kind}.name", "")
         if kind in files:
             found = files[kind]
             if not found.is_file():
