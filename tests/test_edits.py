@@ -20,35 +20,14 @@ from zy_geo.config import Settings
 from zy_geo.diff import diff_proposals
 from zy_geo.errors import DataRepairWarning
 
-CRS = "EPSG:4544"
-ID = "512002001-000"  # unit ids as the sample writes them: 512002001-0001 …
+from .tiny_city import CRS, area_of, check_one_outcome_each, compounds, river, street, u
+
 CITY = Path(__file__).resolve().parents[1] / "outputs" / "bench" / "scale_1" / "city.gpkg"
-
-
-def _u(i):
-    return f"{ID}{i}"
-
-
-def _compounds(boxes, hh, **extra):
-    n = len(boxes)
-    return gpd.GeoDataFrame(
-        {"compound_id": [_u(i + 1) for i in range(n)], "households": hh, "mode": ["none"] * n,
-         "kind": ["open"] * n, "walled": [False] * n, **extra},
-        geometry=[box(*b) for b in boxes], crs=CRS)
-
-
-def _street(*bounds):
-    return gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
-                            geometry=[box(*(bounds or (-500, -500, 1500, 500)))], crs=CRS)
-
-
-def _river(x0, x1):
-    return gpd.GeoDataFrame({"name": ["沱江"]}, geometry=[box(x0, -600, x1, 600)], crs=CRS)
 
 
 def _written(tmp_path, c, name="proposals.gpkg", **kw):
     """Propose on the compounds and write the GeoPackage a planner would open in QGIS."""
-    r = propose_areas(c, streets=kw.pop("streets", _street()), **kw)
+    r = propose_areas(c, streets=kw.pop("streets", street()), **kw)
     return r, r.to_gpkg(tmp_path / name)
 
 
@@ -66,85 +45,71 @@ def _move(unit, area):
     return change
 
 
-def _area_of(r):
-    return dict(zip(r.members["unit_id"], r.members["area_id"], strict=True))
-
-
-def _one_outcome_each(r, compounds):
-    m = r.members
-    assert sorted(m["unit_id"]) == sorted(compounds.loc[compounds["mode"] == "none", "compound_id"])
-    assert m["unit_id"].is_unique
-    in_areas = [u for ids in r.areas["unit_ids"] for u in ids]
-    assert len(in_areas) == len(set(in_areas))
-    assert set(in_areas) == set(m.loc[m["outcome"] == "area", "unit_id"])
-    assert r.areas["area_id"].is_unique
-
-
 # --- what a planner edits stays edited ----------------------------------------------------------------------------
 
 def test_a_unit_moved_in_the_edited_file_stays_moved_after_re_solve(tmp_path):
     # a and b 20 m apart form one area; c stands alone 300 m away. The planner moves b into c's area.
-    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (400, 0, 460, 60)], [100, 100, 100])
+    c = compounds([(0, 0, 60, 60), (80, 0, 140, 60), (400, 0, 460, 60)], [100, 100, 100])
     first, path = _written(tmp_path, c)
-    assert first.areas["unit_ids"].tolist() == [[_u(1), _u(2)], [_u(3)]]
+    assert first.areas["unit_ids"].tolist() == [[u(1), u(2)], [u(3)]]
     ab, cc = first.areas["area_id"].tolist()
-    _edit(path, "members", _move(_u(2), cc))
-    r = propose_areas(c, streets=_street(), edits=read_edits(path))
-    assert _area_of(r) == {_u(1): ab, _u(2): cc, _u(3): cc}
+    _edit(path, "members", _move(u(2), cc))
+    r = propose_areas(c, streets=street(), edits=read_edits(path))
+    assert area_of(r) == {u(1): ab, u(2): cc, u(3): cc}
     areas = r.areas.set_index("area_id")
-    assert areas.loc[cc, "unit_ids"] == [_u(2), _u(3)] and areas.loc[ab, "unit_ids"] == [_u(1)]
+    assert areas.loc[cc, "unit_ids"] == [u(2), u(3)] and areas.loc[ab, "unit_ids"] == [u(1)]
     assert set(areas["origin"]) == {"planner"} and set(r.members["origin"]) == {"planner"}
     assert areas.loc[cc, "decision"] == areas.loc[ab, "decision"] == "edit: unit moved"
     assert "edit:moved" in areas.loc[cc, "bound_by"].split(",")
     members = r.members.set_index("unit_id")
-    assert members.loc[_u(2), "decision"] == "edit: unit moved" and members.loc[_u(3), "decision"] == "edit: locked"
+    assert members.loc[u(2), "decision"] == "edit: unit moved" and members.loc[u(3), "decision"] == "edit: locked"
     assert areas.loc[cc, "geometry"].covers(c.geometry.iloc[1])  # the boundary follows the members again
     assert areas.loc[cc, "households"] == 200
-    _one_outcome_each(r, c)
+    check_one_outcome_each(r, c)
     # the diff of the two proposals counts the moved unit
     d = diff_proposals(first, r)
-    assert d.moved["unit_id"].tolist() == [_u(2)]
+    assert d.moved["unit_id"].tolist() == [u(2)]
 
 
 def test_an_untouched_file_locks_every_area_with_the_same_figures(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (400, 0, 460, 60), (900, 0, 920, 20)], [100, 100, 100, 20])
+    c = compounds([(0, 0, 60, 60), (80, 0, 140, 60), (400, 0, 460, 60), (900, 0, 920, 20)], [100, 100, 100, 20])
     first, path = _written(tmp_path, c)
-    r = propose_areas(c, streets=_street(), edits=path)
+    r = propose_areas(c, streets=street(), edits=path)
     cols = ["area_id", "unit_ids", "perimeter_m", "new_fence_m", "gates", "cameras", "cost_yuan"]
     pd.testing.assert_frame_equal(r.areas[cols], first.areas[cols])
     assert set(r.areas["origin"]) == {"planner"} and set(r.areas["decision"]) == {"edit: locked"}
-    assert r.members.set_index("unit_id").loc[_u(4), ["outcome", "origin"]].tolist() == ["remainder", "zy_geo"]
+    assert r.members.set_index("unit_id").loc[u(4), ["outcome", "origin"]].tolist() == ["remainder", "zy_geo"]
     assert not diff_proposals(first, r).has_changes
 
 
 def test_a_deleted_areas_units_are_solved_again_and_new_ids_do_not_clash(tmp_path):
     # {a, b} and {c, d} are two areas; the planner deletes the second; zy_geo solves c and d again, and the
     # area it makes of them may not take the id the planner's area keeps (A001)
-    c = _compounds([(400, 0, 460, 60), (480, 0, 540, 60), (0, 0, 60, 60), (80, 0, 140, 60)], [60] * 4)
+    c = compounds([(400, 0, 460, 60), (480, 0, 540, 60), (0, 0, 60, 60), (80, 0, 140, 60)], [60] * 4)
     first, path = _written(tmp_path, c)
-    assert first.areas["unit_ids"].tolist() == [[_u(1), _u(2)], [_u(3), _u(4)]]
+    assert first.areas["unit_ids"].tolist() == [[u(1), u(2)], [u(3), u(4)]]
     kept, gone = first.areas["area_id"].tolist()
     assert kept == "512002001-A001"
     _edit(path, "areas", lambda a: a[a["area_id"] != gone])
     edits = read_edits(path)
-    assert edits.deleted == {gone: (_u(3), _u(4))} and edits.free == {_u(3): "area_deleted", _u(4): "area_deleted"}
+    assert edits.deleted == {gone: (u(3), u(4))} and edits.free == {u(3): "area_deleted", u(4): "area_deleted"}
     assert [p.code for p in edits.problems] == ["area_deleted"]
-    r = propose_areas(c, streets=_street(), edits=edits)
+    r = propose_areas(c, streets=street(), edits=edits)
     areas = r.areas.set_index("area_id")
-    assert areas.loc[kept, "unit_ids"] == [_u(1), _u(2)] and areas.loc[kept, "origin"] == "planner"
+    assert areas.loc[kept, "unit_ids"] == [u(1), u(2)] and areas.loc[kept, "origin"] == "planner"
     solved = areas[areas["origin"] == "zy_geo"]
-    assert solved["unit_ids"].tolist() == [[_u(3), _u(4)]] and solved.index.tolist() == ["512002001-A002"]
+    assert solved["unit_ids"].tolist() == [[u(3), u(4)]] and solved.index.tolist() == ["512002001-A002"]
     assert solved["decision"].tolist() == [""]
-    assert r.members.set_index("unit_id").loc[_u(3), "origin"] == "zy_geo"
+    assert r.members.set_index("unit_id").loc[u(3), "origin"] == "zy_geo"
     assert "编辑" in r.xlsx_sheets()
-    _one_outcome_each(r, c)
+    check_one_outcome_each(r, c)
 
 
 def test_an_area_left_without_members_is_deleted_with_a_warning(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
+    c = compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
     first, path = _written(tmp_path, c)
     a1, a2 = first.areas["area_id"].tolist()
-    _edit(path, "members", _move(_u(2), a1))
+    _edit(path, "members", _move(u(2), a1))
     with pytest.warns(ZyGeoWarning, match=rf"area {a2} \(feature fid 2\) has no member unit left: treated as deleted"):
         edits = read_edits(path)
     assert edits.deleted == {a2: ()} and [a.area_id for a in edits.areas] == [a1]
@@ -161,14 +126,14 @@ def _redraw(area_id, geometry):
 
 def test_a_square_boundary_redrawn_10m_wider_is_priced_to_the_hand_computed_fence(tmp_path):
     # an open 100 m square compound, no roads, no walls: zy_geo's fence stands 2 m out (104 m square, 416 m)
-    c = _compounds([(0, 0, 100, 100)], [300])
+    c = compounds([(0, 0, 100, 100)], [300])
     first, path = _written(tmp_path, c)
     assert first.areas["perimeter_m"].tolist() == [416.0]
     wider = first.areas.geometry.iloc[0].buffer(10, join_style="mitre")  # the 124 m square
     _edit(path, "areas", _redraw(first.areas["area_id"].iloc[0], wider))
     edits = read_edits(path)
     assert edits.areas[0].redrawn is True
-    r = propose_areas(c, streets=_street(), edits=edits)
+    r = propose_areas(c, streets=street(), edits=edits)
     area = r.areas.iloc[0]
     assert area["perimeter_m"] == area["new_fence_m"] == 496.0  # 4 × 124 m
     assert (area["vehicle_gates"], area["pedestrian_gates"], area["cameras"]) == (1, 0, 11)  # 2 at the gate + ⌈496/60⌉
@@ -183,7 +148,7 @@ def test_a_square_boundary_redrawn_10m_wider_is_priced_to_the_hand_computed_fenc
 
 def test_a_redrawn_boundary_along_a_wall_and_across_a_local_road_gets_the_wall_and_a_gate(tmp_path):
     # a walled compound: where the drawn line runs along its wall no fence is needed; a local road makes a gate
-    c = _compounds([(0, 0, 100, 100)], [300])
+    c = compounds([(0, 0, 100, 100)], [300])
     c["walled"] = True
     roads = gpd.GeoDataFrame({"road_class": ["local"]}, geometry=[shapely.LineString([(150, -50), (150, 150)])],
                              crs=CRS)
@@ -192,7 +157,7 @@ def test_a_redrawn_boundary_along_a_wall_and_across_a_local_road_gets_the_wall_a
     _edit(path, "areas", _redraw(first.areas["area_id"].iloc[0], drawn))
     from zy_geo.areas.config import ProposalParams
 
-    r = propose_areas(c, streets=_street(), roads=roads, params=ProposalParams(crossable=("local", "path")),
+    r = propose_areas(c, streets=street(), roads=roads, params=ProposalParams(crossable=("local", "path")),
                       edits=path)
     area = r.areas.iloc[0]
     assert area["perimeter_m"] == pytest.approx(2 * 202 + 2 * 104)
@@ -202,14 +167,14 @@ def test_a_redrawn_boundary_along_a_wall_and_across_a_local_road_gets_the_wall_a
 
 
 def test_a_redrawn_boundary_across_a_river_is_reported_not_fixed(tmp_path):
-    c = _compounds([(0, 0, 100, 100)], [300])
-    river = _river(130, 170)
-    first, path = _written(tmp_path, c, rivers=river)
+    c = compounds([(0, 0, 100, 100)], [300])
+    water = river(130, 170)
+    first, path = _written(tmp_path, c, rivers=water)
     drawn = box(-12, -12, 200, 112)  # over the river
     _edit(path, "areas", _redraw(first.areas["area_id"].iloc[0], drawn))
     with pytest.warns(ZyGeoWarning, match=r"redrawn boundary of area 512002001-A001 \(layer areas, feature fid 1\) "
                                           r"crosses a river"):
-        r = propose_areas(c, streets=_street(), rivers=river, edits=path)
+        r = propose_areas(c, streets=street(), rivers=water, edits=path)
     area = r.areas.iloc[0]
     assert area.geometry.equals(drawn)  # as drawn, not clipped
     assert area["perimeter_m"] == pytest.approx(2 * 212 + 2 * 124)
@@ -222,17 +187,17 @@ def test_a_redrawn_boundary_across_a_river_is_reported_not_fixed(tmp_path):
 
 
 def test_a_redrawn_boundary_that_leaves_a_member_outside_is_reported(tmp_path):
-    c = _compounds([(0, 0, 100, 100), (110, 0, 160, 100)], [100, 100])
+    c = compounds([(0, 0, 100, 100), (110, 0, 160, 100)], [100, 100])
     first, path = _written(tmp_path, c)
     assert len(first.areas) == 1
     _edit(path, "areas", _redraw(first.areas["area_id"].iloc[0], box(-2, -2, 140, 102)))
-    with pytest.warns(ZyGeoWarning, match=rf"leaves members outside: {_u(2)} \(60% inside\)"):
-        r = propose_areas(c, streets=_street(), edits=path)
+    with pytest.warns(ZyGeoWarning, match=rf"leaves members outside: {u(2)} \(60% inside\)"):
+        r = propose_areas(c, streets=street(), edits=path)
     assert "成员未全部在重绘边界内" in r.areas["edit_problem"].iloc[0]
 
 
 def test_a_boundary_that_is_not_a_valid_polygon_is_repaired_with_a_warning_or_refused(tmp_path):
-    c = _compounds([(0, 0, 100, 100), (400, 0, 500, 100)], [300, 300])
+    c = compounds([(0, 0, 100, 100), (400, 0, 500, 100)], [300, 300])
     first, path = _written(tmp_path, c)
     a1, a2 = first.areas["area_id"].tolist()
     spike = Polygon([(-12, -12), (112, -12), (112, 112), (50, 112), (50, 150), (50, 112), (-12, 112)])
@@ -252,14 +217,14 @@ def test_a_boundary_that_is_not_a_valid_polygon_is_repaired_with_a_warning_or_re
 
 def test_a_file_without_hashes_is_compared_within_the_tolerance(tmp_path):
     # an older file: no geom_sha. Unchanged boundaries are no redraw; one drawn 10 m wider is
-    c = _compounds([(0, 0, 100, 100), (400, 0, 500, 100)], [300, 300])
+    c = compounds([(0, 0, 100, 100), (400, 0, 500, 100)], [300, 300])
     first, path = _written(tmp_path, c)
     _edit(path, "areas", lambda a: a.drop(columns="geom_sha"))
-    r = propose_areas(c, streets=_street(), edits=path)
+    r = propose_areas(c, streets=street(), edits=path)
     assert r.areas["decision"].tolist() == ["edit: locked"] * 2
     a2 = first.areas["area_id"].iloc[1]
     _edit(path, "areas", _redraw(a2, first.areas.geometry.iloc[1].buffer(10, join_style="mitre")))
-    r = propose_areas(c, streets=_street(), edits=path)
+    r = propose_areas(c, streets=street(), edits=path)
     assert r.areas["decision"].tolist() == ["edit: locked", "edit: boundary redrawn"]
     assert read_edits(path, original=first).areas[1].redrawn is True  # with the original: compared with it
 
@@ -275,62 +240,62 @@ def test_geometry_hash_survives_the_round_trip_and_tells_a_moved_vertex():
 # --- bad input ----------------------------------------------------------------------------------------------
 
 def test_a_unit_placed_in_two_areas_is_an_error_naming_both_features(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
+    c = compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
     first, path = _written(tmp_path, c)
     a1, a2 = first.areas["area_id"].tolist()
 
     def twice(m):
-        extra = m[m["unit_id"] == _u(1)].assign(area_id=a2)
+        extra = m[m["unit_id"] == u(1)].assign(area_id=a2)
         return pd.concat([m, extra], ignore_index=True)
 
     _edit(path, "members", twice)
-    with pytest.raises(InputError, match=rf"unit {_u(1)} is placed in two areas: features fid 1 \({a1}\) and fid 3 "
+    with pytest.raises(InputError, match=rf"unit {u(1)} is placed in two areas: features fid 1 \({a1}\) and fid 3 "
                                          rf"\({a2}\).*keep one feature"):
         read_edits(path)
 
 
 def test_a_lock_that_contradicts_a_decision_is_an_error_naming_both(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60)], [50, 50])
+    c = compounds([(0, 0, 60, 60), (80, 0, 140, 60)], [50, 50])
     first, path = _written(tmp_path, c)
-    assert first.areas["unit_ids"].tolist() == [[_u(1), _u(2)]]
-    d = Decisions(apart=[Apart((_u(1), _u(2)), reason="居民不同意合并")])
+    assert first.areas["unit_ids"].tolist() == [[u(1), u(2)]]
+    d = Decisions(apart=[Apart((u(1), u(2)), reason="居民不同意合并")])
     with pytest.raises(InputError, match=r"area 512002001-A001 \(layer areas, feature fid 1\) holds .* but a decision "
                                          r"keeps them apart \(apart: 居民不同意合并\).*\[\[proposal.apart\]\]"):
-        propose_areas(c, streets=_street(), edits=path, decisions=d)
+        propose_areas(c, streets=street(), edits=path, decisions=d)
     with pytest.raises(InputError, match=r"exclude takes it out of the programme \(拟拆迁\)"):
-        propose_areas(c, streets=_street(), edits=path, decisions=Decisions(exclude={_u(2): "拟拆迁"}))
-    c3 = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (600, 0, 660, 60)], [50, 50, 100])
+        propose_areas(c, streets=street(), edits=path, decisions=Decisions(exclude={u(2): "拟拆迁"}))
+    c3 = compounds([(0, 0, 60, 60), (80, 0, 140, 60), (600, 0, 660, 60)], [50, 50, 100])
     with pytest.raises(InputError, match=r"holds 512002001-0001 but not 512002001-0003 free, while a decision puts"):
-        propose_areas(c3, streets=_street(), edits=path, decisions=Decisions(together=[[_u(1), _u(3)]]))
+        propose_areas(c3, streets=street(), edits=path, decisions=Decisions(together=[[u(1), u(3)]]))
 
 
 def test_another_citys_file_is_refused(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
+    c = compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
     _, path = _written(tmp_path, c)
     # other ids
     other = c.assign(compound_id=["510100-1", "510100-2"])
     with pytest.raises(InputError, match=r"is not a proposal of this city: 2 of its 2 units .* are not units of it"):
-        propose_areas(other, streets=_street(), edits=path)
+        propose_areas(other, streets=street(), edits=path)
     # the same ids, elsewhere
     far = c.set_geometry(c.translate(5000, 0))
     with pytest.raises(InputError, match=r"only 0 of its 2 units lie where this city has the units of those ids"):
-        propose_areas(far, streets=_street(-500, -500, 7000, 500), edits=path)
+        propose_areas(far, streets=street(-500, -500, 7000, 500), edits=path)
     # another CRS
     for layer in ("areas", "members"):
         _edit(path, layer, lambda g: g.set_crs("EPSG:4549", allow_override=True))
     with pytest.raises(InputError, match=r"is in EPSG:4549 but the city is read in EPSG:4544.*--metric-crs EPSG:4549"):
-        propose_areas(c, streets=_street(), edits=path)
+        propose_areas(c, streets=street(), edits=path)
 
 
 def test_a_file_of_another_tool_or_version_names_the_layer_and_column(tmp_path):
-    c = _compounds([(0, 0, 60, 60)], [100])
+    c = compounds([(0, 0, 60, 60)], [100])
     _, path = _written(tmp_path, c)
     _edit(path, "members", lambda m: m.drop(columns="area_id"))
     with pytest.raises(InputError, match=r"layer members has no column area_id .* not written by this version"):
         read_edits(path)
     city = tmp_path / "city.gpkg"
     c.to_file(city, layer="compounds")
-    _street().to_file(city, layer="streets")
+    street().to_file(city, layer="streets")
     with pytest.raises(InputError, match=r"missing \['areas', 'members'\]\). It is a city GeoPackage"):
         read_edits(city)
     with pytest.raises(InputError, match="does not exist"):
@@ -338,16 +303,16 @@ def test_a_file_of_another_tool_or_version_names_the_layer_and_column(tmp_path):
 
 
 def test_ids_that_no_longer_exist_in_the_city_are_named_with_the_closest(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (80, 0, 140, 60), (400, 0, 460, 60)], [50, 50, 100])
+    c = compounds([(0, 0, 60, 60), (80, 0, 140, 60), (400, 0, 460, 60)], [50, 50, 100])
     _, path = _written(tmp_path, c)
-    gone = c[c["compound_id"] != _u(2)]
-    with pytest.raises(InputError, match=rf"feature fid 2: unit {_u(2)} of area 512002001-A001 is no longer a unit of "
-                                         rf"this city \(closest: .*{_u(1)}"):
-        propose_areas(gone, streets=_street(), edits=path)
+    gone = c[c["compound_id"] != u(2)]
+    with pytest.raises(InputError, match=rf"feature fid 2: unit {u(2)} of area 512002001-A001 is no longer a unit of "
+                                         rf"this city \(closest: .*{u(1)}"):
+        propose_areas(gone, streets=street(), edits=path)
 
 
 def test_an_area_id_missing_or_drawn_twice_is_named(tmp_path):
-    c = _compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
+    c = compounds([(0, 0, 60, 60), (400, 0, 460, 60)], [100, 100])
     _, path = _written(tmp_path, c)
     _edit(path, "areas", lambda a: pd.concat([a, a.iloc[[0]], a.iloc[[1]].assign(area_id=None)], ignore_index=True))
     with pytest.raises(InputError) as err:
@@ -359,7 +324,7 @@ def test_an_area_id_missing_or_drawn_twice_is_named(tmp_path):
 def test_every_unit_ends_in_exactly_one_outcome_whatever_is_deleted_or_moved(tmp_path):
     rng = np.random.default_rng(7)
     boxes = [(x, y, x + 40, y + 40) for x in range(0, 600, 60) for y in (0, 60, 300)]
-    c = _compounds(boxes, rng.integers(20, 120, len(boxes)).tolist())
+    c = compounds(boxes, rng.integers(20, 120, len(boxes)).tolist())
     first, path = _written(tmp_path, c)
     ids = first.areas["area_id"].tolist()
     units = first.members["unit_id"].tolist()
@@ -375,9 +340,9 @@ def test_every_unit_ends_in_exactly_one_outcome_whatever_is_deleted_or_moved(tmp
                                                                             zip(m["unit_id"], m["area_id"],
                                                                                 strict=True)]))
         with pytest.warns(ZyGeoWarning) if _empties(edited) else contextlib.nullcontext():
-            res = propose_areas(c, streets=_street(-500, -500, 1500, 800), edits=edited)
-        _one_outcome_each(res, c)
-        area = _area_of(res)
+            res = propose_areas(c, streets=street(-500, -500, 1500, 800), edits=edited)
+        check_one_outcome_each(res, c)
+        area = area_of(res)
         assert all(area[u] == a for u, a in moved.items())
 
 

@@ -11,7 +11,6 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
-from shapely.geometry import box
 
 import zy_geo
 from zy_geo import InputError, ProposalResult, ZyGeoWarning
@@ -21,14 +20,10 @@ from zy_geo.cli import cli
 from zy_geo.config import load_config
 from zy_geo.pipeline import propose, rerun
 
-CRS = "EPSG:4544"
-ID = "512002001-000"  # unit ids as the sample writes them: 512002001-0001 …
+from .tiny_city import compounds, street, u
+
 ZIYANG = (462_000, 3_330_000)  # metres in EPSG:4544, near the city centre
 BENCH = Path(__file__).resolve().parents[1] / "outputs" / "bench" / "scale_1"
-
-
-def _u(i):
-    return f"{ID}{i}"
 
 
 def _sha(path):
@@ -39,15 +34,10 @@ def _city(folder, boxes=((0, 0, 60, 60), (80, 0, 140, 60), (300, 0, 360, 60), (3
           hh=(100, 100, 100, 100)):
     """A city GeoPackage in Ziyang: open compounds in pairs 20 m apart, one street."""
     folder.mkdir(parents=True, exist_ok=True)
-    n = len(boxes)
-    compounds = gpd.GeoDataFrame(
-        {"compound_id": [_u(i + 1) for i in range(n)], "households": list(hh), "mode": ["none"] * n,
-         "kind": ["open"] * n, "walled": [False] * n}, geometry=[box(*b) for b in boxes], crs=CRS)
-    streets = gpd.GeoDataFrame({"street": ["莲花街道"], "street_code": ["512002001"], "body": ["雁江区"]},
-                               geometry=[box(-500, -500, 1500, 500)], crs=CRS)
-    compounds.geometry, streets.geometry = (g.geometry.translate(*ZIYANG) for g in (compounds, streets))
+    city, streets = compounds(list(boxes), list(hh)), street()
+    city.geometry, streets.geometry = (g.geometry.translate(*ZIYANG) for g in (city, streets))
     path = folder / "city.gpkg"
-    compounds.to_file(path, layer="compounds", engine="pyogrio")
+    city.to_file(path, layer="compounds", engine="pyogrio")
     streets.to_file(path, layer="streets", engine="pyogrio")
     return path
 
@@ -55,13 +45,13 @@ def _city(folder, boxes=((0, 0, 60, 60), (80, 0, 140, 60), (300, 0, 360, 60), (3
 _DECISIONS_TOML = f"""\
 [proposal]
 max_households = 900
-no_merge = ["{_u(4)}"]
+no_merge = ["{u(4)}"]
 
 [proposal.streets."莲花街道"]
 max_gap_m = 50.0
 
 [[proposal.apart]]
-units = ["{_u(1)}", "{_u(2)}"]
+units = ["{u(1)}", "{u(2)}"]
 reason = "居民不同意合并"
 """
 
@@ -108,7 +98,7 @@ def test_a_proposal_records_the_hash_of_each_input_the_whole_config_and_the_vers
     assert rec["crs.metric_crs"] == "EPSG:4544" and rec["crs.metric_crs_how"] == "auto"
     # the whole config, decisions and per-street overrides included, reads back to an equal Config
     assert config_from_record(rec, out) == load_config(config)
-    assert f'no_merge = ["{_u(4)}"]' in rec[PARAMETERS_KEY] and "[[proposal.apart]]" in rec[PARAMETERS_KEY]
+    assert f'no_merge = ["{u(4)}"]' in rec[PARAMETERS_KEY] and "[[proposal.apart]]" in rec[PARAMETERS_KEY]
     # the table QGIS shows: key, value and a Chinese name on every row
     table = pyogrio.read_dataframe(out, layer=RECORD_TABLE, read_geometry=False)
     assert list(table.columns) == ["key", "value", "名称"]
@@ -164,7 +154,7 @@ def test_a_rerun_with_nothing_changed_gives_the_same_proposal(tmp_path):
     assert "accepted_changed_inputs" not in rec
     # the decisions bound the re-run as they bound the first
     r = ProposalResult.from_gpkg(again)
-    assert r.members.set_index("unit_id").loc[_u(4), "decision"] == "no_merge"
+    assert r.members.set_index("unit_id").loc[u(4), "decision"] == "no_merge"
     # the config file itself is not needed: its content is in the record
     config.unlink()
     rerun(first, out=tmp_path / "third.gpkg")
@@ -311,7 +301,7 @@ def test_a_rerun_with_edits_locks_the_same_areas(tmp_path):
     shutil.copy(first, edited)
     members = gpd.read_file(edited, layer="members", engine="pyogrio")
     a1, a2 = sorted(members["area_id"].unique())
-    members.loc[members["unit_id"] == _u(2), "area_id"] = a2  # the planner moves a unit
+    members.loc[members["unit_id"] == u(2), "area_id"] = a2  # the planner moves a unit
     members.to_file(edited, layer="members", driver="GPKG", engine="pyogrio")
     second = tmp_path / "second.gpkg"
     res = _propose_cli(city, "--edits", edited, "--out", second)
@@ -322,9 +312,9 @@ def test_a_rerun_with_edits_locks_the_same_areas(tmp_path):
     assert res.exit_code == 0, res.output
     assert "edits `edited.gpkg`" in res.output
     _same(second, again)
-    assert ProposalResult.from_gpkg(again).members.set_index("unit_id").loc[_u(2), "area_id"] == a2
+    assert ProposalResult.from_gpkg(again).members.set_index("unit_id").loc[u(2), "area_id"] == a2
     # the edited file changed since: refused, named
-    members.loc[members["unit_id"] == _u(2), "area_id"] = a1
+    members.loc[members["unit_id"] == u(2), "area_id"] = a1
     members.to_file(edited, layer="members", driver="GPKG", engine="pyogrio")
     with pytest.raises(InputError, match=r"the edits file `.*edited.gpkg` is not the one `second.gpkg` was proposed "
                                          r"from.*--edits PATH"):
