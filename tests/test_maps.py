@@ -1,20 +1,24 @@
 """Meeting maps: rendered HTML content, safety, offline, and a real headless-Chromium run."""
 
+import base64
 import dataclasses
 import html
+import io
 import json
 import re
 
 import geopandas as gpd
 import numpy as np
 import pytest
+from fontTools.ttLib import TTFont
 from shapely.geometry import LineString, box
 
 from zy_geo import InputError
 from zy_geo._map_offline import external_references
+from zy_geo._web_font import FAMILY, FONT_STACK, page_chinese
 from zy_geo.areas import Decisions, Together
 from zy_geo.areas.propose import propose_areas
-from zy_geo.maps import coverage_map, milestone_batch, save_map
+from zy_geo.maps import coverage_map, map_html, milestone_batch, save_map
 
 from ._browser import chromium, open_page
 
@@ -230,3 +234,46 @@ def test_a_street_nobody_has_surveyed_has_no_data_not_zero_coverage():
                           "households": [10, 20, 30]}, geometry=[box(0, 0, 1, 1)] * 3, crs="EPSG:4544")
     share = household_share(c, "street")
     assert np.isnan(share["一街道"]) and share["二街道"] == 0.0
+
+
+# --- Chinese on a machine without a Chinese font ---------------------------------------------------------------------
+
+def _embedded_font(page):
+    m = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert m, "no embedded font"
+    return TTFont(io.BytesIO(base64.b64decode(m.group(1))))
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_the_chinese_of_a_map_is_drawn_with_the_bundled_font_cut_to_the_page(city, offline):
+    page = map_html(_page(city, basemap="none"), offline=offline)
+    cmap = _embedded_font(page).getBestCmap()
+    chars = page_chinese(page)
+    assert {"丁", "苑", "覆", "盖", "搜"} <= set(chars)  # names, title, legend and the search box
+    assert all(ord(c) in cmap for c in chars), [c for c in chars if ord(c) not in cmap]
+    assert ord("鬱") not in cmap and ord("A") not in cmap  # cut to the page's Chinese; Latin stays the browser's
+    assert page.count("@font-face") == 1 and page.index("@font-face") < page.index("</head>")
+    assert f"font:13px {FONT_STACK}" in page and f"font:14px {FONT_STACK}" in page  # legend and title
+    assert FONT_STACK.startswith(f"'{FAMILY}'")
+
+
+def test_a_name_only_in_a_popup_table_is_in_the_font(city):
+    compounds, streets, roads = city
+    named = compounds.assign(name=["龘园", "乙小区", "丙苑", "丁花园"])
+    page = map_html(coverage_map(named, streets=streets, roads=roads), offline=True)
+    assert ord("龘") in _embedded_font(page).getBestCmap()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium() is None, reason="chromium not installed (python3 dev.py test installs it)")
+def test_the_embedded_font_loads_in_the_browser(city, tmp_path):
+    page = map_html(_page(city), offline=True)
+    probe = ("<script>document.fonts.ready.then(function () {document.body.setAttribute('data-fonts', "
+             "Array.from(document.fonts).map(function (f) {return f.family + '=' + f.status;}).join(';'));});"
+             "</script></body>")
+    path = tmp_path / "m.html"
+    path.write_text(page.replace("</body>", probe), encoding="utf-8")
+    run = open_page(path)
+    assert run.console_errors == []
+    fonts = html.unescape(re.search(r'data-fonts="([^"]*)"', run.dom).group(1))
+    assert re.search(rf"['\"]?{FAMILY}['\"]?=loaded", fonts), fonts

@@ -17,6 +17,7 @@ import pandas as pd
 from branca.element import Element
 from folium.plugins import Fullscreen
 
+from ._web_font import FONT_STACK
 from .labels import DIFF_VALUES_ZH
 from .maps import _display, _esc, _FeatureCounts, _features, _legend, _MetricScale, _root_html
 
@@ -141,7 +142,7 @@ def diff_map(diff: ProposalDiff, *, title: str = "管理区域方案对比") -> 
                 f"调整 {n['changed']}（拆分 {n['split']}，合并 {n['merge']}），不变 {n['unchanged']}；"
                 f"变动单元 {n['moved_units']} 个（{n['moved_households']:,} 户）")
     block = ('<div class="zy-title" style="position:fixed;top:10px;left:56px;z-index:9999;background:white;'
-             'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px sans-serif;max-width:55%">'
+             f'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px {FONT_STACK};max-width:55%">'
              f"<b>{_esc(title)}</b><br><span style='font-size:12px'>{_esc(subtitle)}</span></div>")
     _root_html(fmap).add_child(Element(block))
     Fullscreen(title="全屏", title_cancel="退出全屏").add_to(fmap)

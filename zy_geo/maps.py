@@ -40,6 +40,7 @@ from jinja2 import Template
 
 from ._map_compact import compact_layers
 from ._map_offline import inline_assets
+from ._web_font import FONT_STACK, embed_chinese_font
 from .config import Settings
 from .crs import zone_crs
 from .errors import InputError
@@ -160,7 +161,7 @@ def _legend(title: str, items: list[tuple[str, str]], corner: str) -> Element:
     )
     return Element(
         f'<div class="zy-legend" style="position:fixed;bottom:28px;{corner}:12px;z-index:9999;background:white;'
-        'padding:8px 10px;border:1px solid #999;border-radius:4px;font:13px sans-serif">'
+        f'padding:8px 10px;border:1px solid #999;border-radius:4px;font:13px {FONT_STACK}">'
         f"<b>{_esc(title)}</b>{rows}</div>"
     )
 
@@ -374,7 +375,7 @@ def coverage_map(
     Fullscreen(title="全屏", title_cancel="退出全屏").add_to(fmap)
     block = (
         '<div class="zy-title" style="position:fixed;top:10px;left:56px;z-index:9999;background:white;'
-        'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px sans-serif;max-width:45%">'
+        f'padding:6px 12px;border:1px solid #999;border-radius:4px;font:14px {FONT_STACK};max-width:45%">'
         f"<b>{_esc(title)}</b><br><span style='font-size:12px'>{_esc(subtitle)}</span>"
         + (f"<br><span style='font-size:12px;color:#a00'>{_esc(note)}</span>" if note else "")
         + ("<br><span style='font-size:12px'>底图：高德（图层已转换为GCJ-02仅供显示）</span>"
@@ -442,6 +443,9 @@ def _root_html(fmap: folium.Map) -> Any:
 def map_html(fmap: folium.Map, *, offline: bool = False) -> str:
     """The map as one HTML page; with ``offline``, Leaflet and every plugin inlined.
 
+    Its Chinese is drawn with the bundled Noto Sans SC, cut to the page's characters and embedded
+    (:mod:`zy_geo._web_font`), so it shows on a machine without a Chinese font too.
+
     Parameters
     ----------
     fmap : folium.Map
@@ -453,12 +457,12 @@ def map_html(fmap: folium.Map, *, offline: bool = False) -> str:
     -------
     str
     """
-    if not offline:
-        return compact_layers(fmap.get_root().render())
-    if any(isinstance(ch, folium.TileLayer) for ch in fmap._children.values()):
+    if offline and any(isinstance(ch, folium.TileLayer) for ch in fmap._children.values()):
         msg = "an offline map cannot use tile basemaps (they load from the internet); use basemap='none'."
         raise InputError(msg)
-    return inline_assets(compact_layers(fmap.get_root().render()))
+    page = compact_layers(fmap.get_root().render())
+    # the Chinese drawn with the bundled font on a machine without a CJK font (not a network fetch)
+    return embed_chinese_font(inline_assets(page) if offline else page)
 
 
 def save_map(fmap: folium.Map, path: str | Path, *, offline: bool = False, folder: OutputFolder | None = None,

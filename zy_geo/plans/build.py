@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
+from .._web_font import FONT_STACK, embed_chinese_font
 from ..areas.fencing import Surroundings
 from ..areas.propose import ProposalResult
 from ..config import ModeRules, Settings
@@ -177,14 +178,14 @@ class PlanSet:
                            f"{_absorb_note(a)}</li>" for a in self.absorbed.itertuples())
         note = "样例数据为生成数据。" if self.sample else ""
         page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>一小区一方案 索引</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+<style>body{{font-family:{FONT_STACK};margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #999;padding:4px 8px}}
 td:nth-child(n+5){{text-align:right}}</style></head><body>
 <h1>一小区一方案 索引</h1><p>共 {len(self.plans)} 份方案（资府办函〔2023〕9号）。{note}</p>
 <table><thead><tr><th>编号</th><th>名称</th><th>责任主体</th><th>街道（镇）</th><th>户数</th><th>设施估算（元）</th>
 <th>奖补（元）</th><th>管理方式</th><th>完成时限</th></tr></thead><tbody>{rows}</tbody></table>
 <h2>扩围并入已管理小区的单元（无单独方案）</h2><ul>{absorbed or "<li>无</li>"}</ul></body></html>"""
-        return page
+        return embed_chinese_font(page)  # Chinese on a machine without a CJK font too
 
 
 _WORKER: dict[str, Any] = {}
