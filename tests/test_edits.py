@@ -1,6 +1,7 @@
 """Edits made to a proposal in QGIS come back as locks: tiny cities whose answer can be said in a sentence."""
 
 import contextlib
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -164,6 +165,25 @@ def test_a_redrawn_boundary_along_a_wall_and_across_a_local_road_gets_the_wall_a
     # along the west wall, and the south and north sides as far as they run within 3.5 m of the wall
     assert area["existing_wall_m"] == pytest.approx(104 + 2 * (102 + np.sqrt(3.5**2 - 2**2)), abs=0.1)
     assert area["vehicle_gates"] == 2  # the road crosses the drawn line twice (south and north), 104 m apart
+
+
+def test_the_command_line_says_a_warning_in_one_line_without_python_source(tmp_path):
+    x0, y0 = 462_000, 3_330_000  # in Ziyang: a city file is checked against its CRS
+    c, water, streets = (g.set_geometry(g.translate(x0, y0)) for g in (compounds([(0, 0, 100, 100)], [300]),
+                                                                         river(130, 170), street()))
+    city = tmp_path / "city.gpkg"
+    for layer, gdf in (("compounds", c), ("streets", streets), ("rivers", water)):
+        gdf.to_file(city, layer=layer, engine="pyogrio")
+    first, path = _written(tmp_path, c, rivers=water, streets=streets)
+    over_the_river = box(x0 - 12, y0 - 12, x0 + 200, y0 + 112)
+    _edit(path, "areas", _redraw(first.areas["area_id"].iloc[0], over_the_river))
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as outside the test suite, which turns warnings into errors
+        res = CliRunner().invoke(cli, ["propose", str(city), "--edits", str(path), "--out", str(tmp_path / "n.gpkg")])
+    assert res.exit_code == 0, res.output
+    assert "warning: the edited proposal `proposals.gpkg` was taken with 1 warning(s)" in res.output
+    assert "crosses a river" in res.output
+    assert ".py:" not in res.output and "ZyGeoWarning" not in res.output and "_bind_edits" not in res.output
 
 
 def test_a_redrawn_boundary_across_a_river_is_reported_not_fixed(tmp_path):

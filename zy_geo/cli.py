@@ -15,14 +15,17 @@ write into a folder holding other files).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from .errors import UsageError, ZyGeoError
+from .errors import UsageError, ZyGeoError, ZyGeoWarning
 from .sample.generate import MIN_SCALE
 
 #: ``--force`` on every command that writes.
@@ -115,10 +118,28 @@ _frame = click.option(
          "to WGS84 on read. Repeat for more layers, e.g. --frame compounds=gcj02.")
 
 
+@contextlib.contextmanager
+def _warnings_for_planners() -> Iterator[None]:
+    """Warnings shown as ``warning: <message>``: no source file, line number or code line of zy_geo's."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        where = "" if issubclass(category, ZyGeoWarning) else f" ({category.__name__}, {Path(filename).name})"
+        click.echo(f"warning{where}: {message}", err=True)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zy-geo")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """zy_geo: property-management coverage of residential compounds (资阳 六有)."""
+    ctx.with_resource(_warnings_for_planners())
 
 
 class _FiniteRange(click.FloatRange):
