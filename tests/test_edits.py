@@ -432,3 +432,40 @@ def test_the_round_trip_on_the_sample_through_the_cli(sample_city, tmp_path):
     d = diff_proposals(first, new)
     assert unit in set(d.moved["unit_id"])
     assert set(d.moved["unit_id"]) <= {unit, *freed}
+
+
+def test_the_enclosures_of_an_edited_proposal_serve_again_with_the_same_result(sample_city, tmp_path, monkeypatch):
+    import dataclasses
+
+    from geopandas.testing import assert_geodataframe_equal
+
+    import zy_geo.areas.propose as propose_module
+    from zy_geo import ProposalParams
+    from zy_geo.io.read import read_city
+
+    layers = read_city(sample_city)
+    city = {k: layers.get(k) for k in ("streets", "buildings", "roads", "rivers", "rail")}
+    first = propose_areas(layers["compounds"], **city)
+    path = first.to_gpkg(tmp_path / "proposals.gpkg")
+    gone = set(first.areas["area_id"].iloc[::3])  # the planner deletes one area in three
+    _edit(path, "areas", lambda a: a[~a["area_id"].isin(gone)])
+    computed = []
+    real = propose_module.enclosures
+    monkeypatch.setattr(propose_module, "enclosures", lambda *a, **k: computed.append(1) or real(*a, **k))
+
+    reused = propose_areas(layers["compounds"], **city, edits=path)
+    assert computed == []  # read back from the file
+    again = propose_areas(layers["compounds"], **city, edits=dataclasses.replace(read_edits(path), path=None))
+    assert computed  # computed as a fresh proposal does
+    for a, b in ((reused.areas, again.areas), (reused.members, again.members), (reused.enclosures, again.enclosures)):
+        assert_geodataframe_equal(a, b)
+    assert reused.record["enclosures.digest"] == again.record["enclosures.digest"] == first.record["enclosures.digest"]
+
+    # other rules, or the layer changed in QGIS: computed again
+    computed.clear()
+    propose_areas(layers["compounds"], **city, params=ProposalParams(crossable=("path", "local")), edits=path)
+    assert computed
+    computed.clear()
+    _edit(path, "enclosures", lambda e: e.set_geometry(e.geometry.translate(0.01, 0)))
+    propose_areas(layers["compounds"], **city, edits=path)
+    assert computed

@@ -556,7 +556,8 @@ def _record(result: ProposalResult, cfg: Config, *, city: str | Path, ledger: st
               "edits": edits}
     options = {"coord_frame": coord_frame, "metric_crs": metric_crs or "",
                "frames": json.dumps(dict(sorted((frames or {}).items())), ensure_ascii=False)}
-    return make_record(cfg, inputs=inputs, options=options, command=command, crs=result.crs_info())
+    kept = {k: v for k, v in result.record.items() if k.startswith("enclosures.")}  # _enclosure_cache's key
+    return make_record(cfg, inputs=inputs, options=options, command=command, crs=result.crs_info(), extra=kept)
 
 
 def _call(name: str, *args: object, **kwargs: object) -> str:

@@ -206,6 +206,8 @@ class Edits:
         The file's name.
     problems : ProblemReport
         Warnings and notes found while reading (the errors are raised).
+    path : Path or None
+        The file read (its enclosures may serve the next proposal: :mod:`zy_geo.areas._enclosure_cache`).
     """
 
     areas: tuple[LockedArea, ...] = ()
@@ -216,6 +218,7 @@ class Edits:
     crs: Any = None
     source: str = ""
     problems: ProblemReport = field(default_factory=ProblemReport)
+    path: Path | None = None
 
     def __len__(self) -> int:
         """Number of locked areas."""
@@ -513,7 +516,7 @@ def read_edits(path: str | Path, *, original: str | Path | ProposalResult | None
         before = orig_units.get(aid) if orig_units else (_split(areas["unit_ids"].iat[k]) if has_ids else None)
         locks.append(LockedArea(aid, tuple(sorted(units_of[aid])), fid, poly, redrawn, before))
     report.raise_if_errors(f"the edited proposal `{name}`")
-    edits = Edits(tuple(locks), free, deleted, unit_fids, unit_geoms, members.crs, name, report)
+    edits = Edits(tuple(locks), free, deleted, unit_fids, unit_geoms, members.crs, name, report, path)
     _warn(report, name, stacklevel=3)
     return edits
 

@@ -61,6 +61,9 @@ from ..labels import (
 )
 from ..schema import COMPOUND_KINDS, MODES
 from ..write import OutputFolder, writing
+from ._enclosure_cache import DIGEST as ENCLOSURE_DIGEST
+from ._enclosure_cache import KEY as ENCLOSURE_KEY
+from ._enclosure_cache import enclosure_digest, enclosure_key, saved_enclosures
 from ._solve import solve
 from .decisions import Binding, Decisions, barrier_finder, bind_decisions, consent_refusals
 from .edits import EDIT_COLUMNS_ZH, EDIT_REASONS_ZH, ORIGIN_ZH, SHA_COLUMN, Edits, bind_edits, geometry_sha, read_edits
@@ -467,14 +470,23 @@ def propose_areas(
     units = build_units(compounds, buildings, orphan_gap_m=params.orphan_gap_m)
     bar.update()
     bar.set_postfix_str("enclosures")
+    edits_path = Path(edits) if isinstance(edits, str | Path) else None
+    if edits is not None:
+        edits = edits if isinstance(edits, Edits) else read_edits(edits)
 
-    # enclosures per set of crossable classes (streets may differ)
-    enc_parts = []
-    for crossable in sorted({street_params.get(s, params).crossable for s in streets["street"]}):
-        names = [s for s in streets["street"] if street_params.get(s, params).crossable == crossable]
-        enc_parts.append(enclosures(streets[streets["street"].isin(names)], rivers=rivers, rail=rail,
-                                    roads=roads, crossable=crossable))
-    encl = gpd.GeoDataFrame(pd.concat(enc_parts, ignore_index=True), geometry="geometry", crs=crs)
+    # enclosures per set of crossable classes (streets may differ); those of an edited proposal of the same
+    # city and rules are read back instead (_enclosure_cache)
+    crossable_of = {s: street_params.get(s, params).crossable for s in streets["street"]}
+    key = enclosure_key(streets, rivers=rivers, rail=rail, roads=roads, crossable=crossable_of)
+    encl = (saved_enclosures(edits.path, key)
+            if isinstance(edits, Edits) and edits.path is not None else None)
+    if encl is None:
+        enc_parts = []
+        for crossable in sorted(set(crossable_of.values())):
+            names = [s for s, c in crossable_of.items() if c == crossable]
+            enc_parts.append(enclosures(streets[streets["street"].isin(names)], rivers=rivers, rail=rail,
+                                        roads=roads, crossable=crossable))
+        encl = gpd.GeoDataFrame(pd.concat(enc_parts, ignore_index=True), geometry="geometry", crs=crs)
     units["enclosure_id"] = assign_enclosure(units, encl)
     street_of = encl.set_index("enclosure_id")
     units["street"] = units["enclosure_id"].map(street_of["street"]).astype(object)
@@ -485,9 +497,7 @@ def propose_areas(
     binding = _bind(decisions or Decisions(), units, compounds, params=params, street_params=street_params,
                     rivers=rivers, rail=rail, roads=roads)
     locks, problems = [], ProblemReport()
-    edits_path = Path(edits) if isinstance(edits, str | Path) else None
-    if edits is not None:
-        edits = edits if isinstance(edits, Edits) else read_edits(edits)
+    if isinstance(edits, Edits):
         binding = binding or Binding()
         locks, problems = _bind_edits(edits, units, encl, binding, params=params, street_params=street_params,
                                       streets=streets, rivers=rivers, rail=rail, roads=roads)
@@ -503,7 +513,8 @@ def propose_areas(
     decisions = decisions or Decisions()
     record = make_record(Config(settings=settings, proposal=params, streets=street_params, decisions=decisions),
                          inputs={"edits": edits_path}, crs=crs_record({"compounds": compounds}),
-                         command=invoked_command() or "zy_geo.propose_areas(...) on layers in memory")
+                         command=invoked_command() or "zy_geo.propose_areas(...) on layers in memory",
+                         extra={ENCLOSURE_KEY: key, ENCLOSURE_DIGEST: enclosure_digest(encl)})
     return ProposalResult(areas, members, remainders, encl, params, street_params, settings,
                           decisions=decisions, edits=edits, problems=problems, record=record)
 

@@ -77,6 +77,8 @@ _KEYS_ZH = {
     "rerun_of.name": "据以重算的方案", "rerun_of.path": "据以重算的方案路径",
     "rerun_of.sha256": "据以重算的方案 SHA-256",
     "accepted_changed_inputs": "重算时已接受变化的输入文件",
+    "enclosures.key": "围合单元的计算依据指纹（街道、河流、铁路、道路与可跨越道路等级）",
+    "enclosures.digest": "围合单元图层指纹（编辑稿重算时据此沿用，未变则不重算）",
     PARAMETERS_KEY: "全部参数与决定（TOML，可作 --config 使用）",
 }
 
