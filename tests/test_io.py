@@ -153,7 +153,7 @@ def test_declared_crs_conflict_warns_and_trusts_file(tmp_path):
 
 def test_wrong_prj_is_overridden_when_only_the_given_crs_fits(tmp_path):
     gpd.GeoDataFrame(geometry=[Point(462000, 3334000)], crs="EPSG:4326").to_file(tmp_path / "w.gpkg")
-    with pytest.raises(CRSError, match=r"do not fall in the area of the declared EPSG:4326.*fit EPSG:4544"):
+    with pytest.raises(CRSError, match=r"declared EPSG:4326.*without zone number.*EPSG:4544 for 105° E"):
         read_layer(tmp_path / "w.gpkg")
     with pytest.warns(CRSWarning, match="only fit the crs='EPSG:4544'"):
         assert read_layer(tmp_path / "w.gpkg", crs="EPSG:4544").crs.to_epsg() == 4544
@@ -198,6 +198,10 @@ def test_northing_easting_swap_and_zone_prefix_in_tables():
         points_from_table(zoned, x="E", y="N", crs="EPSG:4544")
     with pytest.raises(CRSError, match="nor any usual Chinese CRS"):
         points_from_table(pd.DataFrame({"lon": [2.35], "lat": [48.85]}))
+    # metres without a zone number declared as degrees: every 3-degree zone fits, so none is guessed
+    with pytest.raises(CRSError, match=r"without zone number \(EPSG:4534–4554.*metric_crs_for\(longitude\)") as err:
+        points_from_table(pd.DataFrame({"E": [462000.0], "N": [3334000.0]}), x="E", y="N", crs="EPSG:4490")
+    assert "crs='EPSG:4544'" not in str(err.value)
 
 
 ziyang = st.tuples(st.floats(104.3, 104.9), st.floats(29.9, 30.4))

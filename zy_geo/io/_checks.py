@@ -86,6 +86,11 @@ def _zone_candidates(x: np.ndarray) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _without_zone_number(crs: str) -> bool:
+    """A CGCS2000 3-degree CRS named by central meridian (EPSG:4534–4554), whose eastings carry no zone."""
+    return crs.startswith("EPSG:") and 4534 <= int(crs.split(":")[1]) <= 4554
+
+
 def _span(v: np.ndarray) -> str:
     lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
     big = max(abs(lo), abs(hi)) >= 1000  # metres: thousands separators; degrees: as given
@@ -185,6 +190,13 @@ def coordinate_problem(
     good = point_present & ~bad[:, None]
     other = suggest_crs(x[bad][point_present[bad]], y[bad][point_present[bad]], crs) if n_bad == n else None
     found = f"coordinates x {xs}, y {ys} do not fall in the area of the declared {name} ({crs.name}){some}"
+    if other is not None and _without_zone_number(other):
+        # eastings without a zone number fit every 3-degree zone: which one is the city's, the data cannot say
+        return (f"{where}: {found}; they look like metres in a CGCS2000 3-degree Gauss-Kruger CRS without zone "
+                "number (EPSG:4534–4554, one per central meridian from 75° E to 135° E). Fix: declare the zone of "
+                "the city's central meridian — zy_geo.crs.metric_crs_for(longitude) names it: EPSG:4544 for "
+                "105° E (Ziyang, Chengdu), EPSG:4549 for 120° E (Shanghai) — in the .prj, or in QGIS Layer → "
+                "Set CRS and export.")
     if other is not None:
         return (f"{where}: {found}; they fit {other} ({CRS.from_user_input(other).name}). "
                 f"Fix: declare crs='{other}' (correct the .prj, or in QGIS Layer → Set CRS and export).")
