@@ -89,6 +89,7 @@ def test_documents_have_figure_and_cost_table(plans, tmp_path):
     d = docx.Document(files[ps.plans["plan_id"].iloc[0]])
     text = "\n".join(par.text for par in d.paragraphs)
     assert "一、基本情况" in text and "六、管理方式" in text
+    assert "长度按 EPSG:4544（CGCS2000 / 3-degree Gauss-Kruger CM 105E）量算" in text  # the frame of the metres
     assert len(d.inline_shapes) == 1
     assert any(t.rows[0].cells[0].text == "设施" for t in d.tables)
     index = files["index"].read_text(encoding="utf-8")

@@ -171,6 +171,11 @@ def plan_document(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFra
                                          buildings=buildings, context=context, sample=sample)))
 
 
+def _frame(crs) -> str:
+    """The metric CRS lengths were measured in, as the plan names it."""
+    return f"{crs.to_string()}（{crs.name}）" if crs is not None else "图层坐标系（未声明）"
+
+
 def plan_docx(plan: pd.Series, needs: FacilityNeeds, members: gpd.GeoDataFrame, *,
               figure: bool, settings: Settings, buildings: np.ndarray | None = None,
               context: PlanContext | None = None, sample: bool = False) -> bytes:
@@ -217,7 +222,8 @@ def _fill(package: _Package, plan: pd.Series, needs: FacilityNeeds, members: gpd
         f"将上述 {len(members)} 个单元划为一个管理区域，边界周长约 {needs.enclosure.perimeter_m:,.0f} 米，"
         f"其中利用已有围墙 {needs.enclosure.existing_wall_m:,.0f} 米、建筑外墙 {needs.enclosure.facade_m:,.0f} 米，"
         f"需新建围挡 {needs.enclosure.new_fence_m:,.0f} 米；设车行出入口 {needs.enclosure.vehicle_gates} 处、"
-        f"人行出入口 {needs.enclosure.pedestrian_gates} 处。区域不跨越河流、铁路、主干路和街道（镇）界线。")
+        f"人行出入口 {needs.enclosure.pedestrian_gates} 处。区域不跨越河流、铁路、主干路和街道（镇）界线。"
+        f"长度按 {_frame(members.crs)}量算。")
     if figure:
         package.add_figure(plan_figure(plan, members, context=context, buildings=buildings,
                                        new_fence_m=needs.enclosure.new_fence_m).getvalue(), width=Cm(15.5))
