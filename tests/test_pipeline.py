@@ -1,5 +1,7 @@
 """The main job end to end on the sample, and proposal invariants on it."""
 
+import warnings
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -67,9 +69,14 @@ def test_coverage_totals_consistent(result):
 
 def test_cli_demo_and_propose(sample_files, tmp_path):
     runner = CliRunner()
-    res = runner.invoke(cli, ["propose", str(sample_files["city"]), "--survey", str(sample_files["ledger"]),
-                              "--out", str(tmp_path / "p.gpkg")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as outside the suite: the sample ledger's errors are a warning here
+        res = runner.invoke(cli, ["propose", str(sample_files["city"]), "--survey", str(sample_files["ledger"]),
+                                  "--out", str(tmp_path / "p.gpkg")])
     assert res.exit_code == 0, res.output
+    # the rows the ledger rejects are said, with how to list them
+    assert "warning: the ledger `survey_ledger.xlsx` has 6 error(s); those rows are left out" in res.output
+    assert "zy-geo validate survey_ledger.xlsx --problems problems.csv" in res.output
     assert "areas for" in res.output and (tmp_path / "p_summary.xlsx").exists()
     assert "step/s" not in res.output and "|" not in res.output, "no progress bars when output is not a terminal"
     summary = pd.read_excel(tmp_path / "p_summary.xlsx", sheet_name="汇总")

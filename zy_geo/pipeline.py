@@ -190,12 +190,14 @@ def _stop_with_reports(folder: OutputFolder | None, own: bool, led: LedgerResult
         folder.finish()
 
 
-def _check_ledger(led: LedgerResult, keep_going: bool) -> None:
+def _check_ledger(led: LedgerResult, keep_going: bool, *, reports_written: bool) -> None:
     if keep_going or led.problems.ok:
         return
     n = len(led.problems.errors)
-    msg = (f"the ledger `{led.source}` has {n} error(s) (rows rejected; see ledger_problems.csv in the output "
-           f"folder): fix them and run again, or pass --keep-going to run without the rejected rows.")
+    where = ("see ledger_problems.csv in the output folder" if reports_written else
+             f"list them all with zy-geo validate {led.source} --problems problems.csv")
+    msg = (f"the ledger `{led.source}` has {n} error(s) (rows rejected; {where}): fix them and run again, or pass "
+           "--keep-going to run without the rejected rows.")
     raise InputError(msg, led.problems)
 
 
@@ -289,7 +291,7 @@ def run(
         timings["read ledger"] = time.perf_counter() - t
         if not keep_going and not led.problems.ok:
             _stop_with_reports(folder, not isinstance(out_dir, OutputFolder), led, None)
-            _check_ledger(led, keep_going)
+            _check_ledger(led, keep_going, reports_written=folder is not None)
 
         t = time.perf_counter()
         joined = join_ledger(compounds, led, coord_frame=coord_frame)
@@ -369,6 +371,12 @@ def load_compounds(
     if ledger is None:
         return layers, None, None
     led = read_ledger(ledger, jurisdictions=jurisdictions_of(layers.get("streets")))
+    if led.problems.errors:  # said, never silently dropped: the rows with errors are not joined
+        name = Path(ledger).name
+        warnings.warn(f"the ledger `{name}` has {len(led.problems.errors)} error(s); those rows are left out, so "
+                      f"their households, modes and six-haves are not used. List them with zy-geo validate {name} "
+                      "--problems problems.csv (zy-geo run writes them to ledger_problems.csv), fix them and run "
+                      "again.", ZyGeoWarning, stacklevel=2)
     joined = join_ledger(layers["compounds"], led, coord_frame=coord_frame)
     joined.problems.raise_if_errors(f"the ledger `{Path(ledger).name}` joined to `{Path(city).name}`")
     compounds = joined.joined
@@ -729,7 +737,7 @@ def meeting_map(
         raise InputError(msg)
     if ledger is not None:
         led = read_ledger(ledger, jurisdictions=jurisdictions_of(layers.get("streets")))
-        _check_ledger(led, keep_going)
+        _check_ledger(led, keep_going, reports_written=False)
         compounds = join_ledger(compounds, led, coord_frame=coord_frame).joined
     result = None
     if proposals is not None:
