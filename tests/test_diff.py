@@ -234,11 +234,11 @@ def test_a_file_that_is_not_a_proposal_is_refused_with_the_fix(one_area, tmp_pat
 
 def test_a_unit_in_two_places_or_an_area_without_members_is_named(two_areas):
     members = pd.concat([two_areas.members, two_areas.members.iloc[[0]]], ignore_index=True)
-    with pytest.raises(InputError, match="layer/sheet members row 5, column unit_id: unit_id a appears twice"):
+    with pytest.raises(InputError, match="layer members row 5, column unit_id: unit_id a appears twice"):
         diff_proposals(two_areas, dataclasses.replace(two_areas, members=members))
     members = two_areas.members.copy()
     members.loc[members["unit_id"] == "e", ["outcome", "area_id"]] = ["remainder", np.nan]
-    with pytest.raises(InputError, match="layer/sheet areas row 2, column area_id: area 2-A001 has no member unit"):
+    with pytest.raises(InputError, match="layer areas row 2, column area_id: area 2-A001 has no member unit"):
         diff_proposals(dataclasses.replace(two_areas, members=members), two_areas)
 
 

@@ -82,7 +82,7 @@ def test_every_row_is_kept_rejected_or_skipped(result):
 
 def test_rejection_messages_name_file_sheet_row_column(result):
     by_row = {p.row: str(p) for p in result.problems.errors}
-    assert by_row[9] == ("[error] `台账.xlsx` layer/sheet 莲花街道 row 9, column 户数（户）: "
+    assert by_row[9] == ("[error] `台账.xlsx` sheet 莲花街道 row 9, column 户数（户）: "
                          "'约120户' is not a number. "
                          "Fix: enter the number of households as an integer, e.g. 120.")
     assert "sheet 莲花街道 row 6" in by_row[10]  # the duplicate names the first row too

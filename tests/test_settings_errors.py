@@ -16,7 +16,7 @@ def test_report_gathers_and_orders_problems():
     assert not r.ok
     assert len(r.errors) == 1 and len(r.warnings) == 1
     text = r.format()
-    assert text.splitlines()[0].startswith("[error] `a.xlsx` layer/sheet 莲花街道 row 17, column 户数")
+    assert text.splitlines()[0].startswith("[error] `a.xlsx` sheet 莲花街道 row 17, column 户数")
     assert "'约120户'" in text and "Fix: enter an integer" in text
     assert text.splitlines()[-1] == "1 errors, 1 warnings, 1 notes"
     df = r.to_frame()

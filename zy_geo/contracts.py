@@ -685,7 +685,7 @@ def check_layer(
     >>> [(p.row, p.column, p.code) for p in errors]
     [(1, 'geometry', 'wrong_geometry'), (1, 'compound_id', 'duplicate_id'), (0, 'households', 'out_of_range')]
     >>> print(errors[2].where, errors[2].message, sep="\n")
-    `city.gpkg` layer/sheet compounds row 0, column households
+    `city.gpkg` layer compounds row 0, column households
     FID 0 (compound_id='a'): households -500 is outside the plausible range 0–20,000
     """
     contract = CITY_CONTRACTS.get(layer)

@@ -91,6 +91,13 @@ def require(module: str, *, extra: str | None = None, package: str | None = None
         raise MissingDependencyError(msg) from exc
 
 
+def _layer_word(source: str | None) -> str:
+    """What a ``layer`` of this source is called: a sheet of a workbook, a layer of a GIS file."""
+    if not source:
+        return "layer/sheet"
+    return "sheet" if str(source).lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")) else "layer"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an input.
@@ -154,7 +161,7 @@ class Problem:
         if self.source:
             parts.append(f"`{self.source}`")
         if self.layer:
-            parts.append(f"layer/sheet {self.layer}")
+            parts.append(f"{_layer_word(self.source)} {self.layer}")
         if self.row is not None:
             parts.append(f"row {self.row}")
         loc = " ".join(parts)
@@ -184,7 +191,7 @@ class ProblemReport:
     >>> report.ok
     False
     >>> print(report.errors[0])
-    [error] `survey.xlsx` layer/sheet 台账 row 17, column 户数: '约120户' is not a number. Fix: enter an integer.
+    [error] `survey.xlsx` sheet 台账 row 17, column 户数: '约120户' is not a number. Fix: enter an integer.
     """
 
     problems: list[Problem] = field(default_factory=list)
