@@ -373,8 +373,8 @@ def coverage_map(
     Search(layer=comp, search_label="name", placeholder="搜索小区名称", collapsed=False,
            position="topright").add_to(fmap)
     # leaflet-search sizes its box in characters, and a Chinese character is two wide: room for the placeholder
-    fmap.get_root().header.add_child(Element(
-        "<style>.leaflet-control-search .search-input{min-width:9.5em}</style>"))
+    header = fmap.get_root().header  # type: ignore[attr-defined]  # branca types the root as a plain Element
+    header.add_child(Element("<style>.leaflet-control-search .search-input{min-width:9.5em}</style>"))
     Fullscreen(title="全屏", title_cancel="退出全屏").add_to(fmap)
     block = (
         '<div class="zy-title" style="position:fixed;top:10px;left:56px;z-index:9999;background:white;'
