@@ -289,10 +289,14 @@ def test_config_decisions_are_read_and_round_trip(tmp_path):
     ('[proposal]\nexclude = ["a"]\n', r"\[proposal\]", r"every excluded unit needs its reason"),
     ('[proposal]\nexclude = { "a" = "" }\n', r"\[proposal\]", r"exclude gives 'a' no reason"),
     ('[proposal]\nmerge_consent_min = 1.5\n', r"\[proposal\]", "merge_consent_min must be between 0 and 1"),
-    ('[proposal.streets."莲花街道"]\nno_merge = ["a"]\n', r"\[proposal\.streets\.\"莲花街道\"\]",
-     r"no_merge is a decision, and decisions are city-wide.*Fix: move it to \[proposal\]"),
-    ('[[proposal.streets."莲花街道".together]]\nunits = ["a", "b"]\n',
-     r"\[\[proposal\.streets\.\"莲花街道\"\.together\]\]", r"Fix: move it to \[\[proposal\.together\]\]"),
+    ('[proposal.streets."莲花街道"]\nexclude = ["a"]\n', r"\[proposal\.streets\.\"莲花街道\"\]",
+     r"every excluded unit needs its reason"),
+    ('[[proposal.streets."莲花街道".together]]\nunits = ["a"]\n',
+     r"\[\[proposal\.streets\.\"莲花街道\"\.together\]\] #1", "units must name at least two units"),
+    ('[proposal]\nexclude = { "a" = "拟拆迁" }\n[proposal.streets."莲花街道"]\nexclude = { "a" = "危房" }\n',
+     r"\[proposal\.streets\.\"莲花街道\"\]", r"excludes 'a' for '危房', but another section excludes it for '拟拆迁'"),
+    ('[proposal.streets."莲花街道"]\nno_merge = ["a"]\n[[proposal.together]]\nunits = ["a", "b"]\n', r"\[proposal\]",
+     r"no_merge lists 'a', but \[\[proposal\.together\]\] #1 .*puts it in one area with 'b'"),
     ('[proposal]\nno_merge = ["a"]\n[[proposal.together]]\nunits = ["a", "b"]\nreason = "同意"\n', r"\[proposal\]",
      r"no_merge lists 'a', but \[\[proposal\.together\]\] #1 \(同意\) puts it in one area with 'b'"),
 ])
@@ -300,6 +304,34 @@ def test_config_mistakes_name_the_file_section_and_fix(tmp_path, text, where, ma
     path = _write(tmp_path, text)
     with pytest.raises(InputError, match=rf"`{path}` {where}: .*{match}"):
         load_config(path)
+
+
+def test_a_street_office_keeps_its_decisions_under_its_street_and_they_bind_as_the_city_s(tmp_path):
+    city_wide = load_config(_write(tmp_path, f"""
+[proposal]
+no_merge = ["{u(3)}"]
+exclude = {{ "{u(5)}" = "拟拆迁" }}
+
+[[proposal.together]]
+units = ["{u(1)}", "{u(2)}"]
+reason = "两小区业主大会同意合并"
+""", "city.toml"))
+    per_street = load_config(_write(tmp_path, f"""
+[proposal]
+exclude = {{ "{u(5)}" = "拟拆迁" }}
+
+[proposal.streets."莲花街道"]
+no_merge = ["{u(3)}"]
+
+[[proposal.streets."莲花街道".together]]
+units = ["{u(1)}", "{u(2)}"]
+reason = "两小区业主大会同意合并"
+""", "street.toml"))
+    assert per_street.decisions == city_wide.decisions
+    assert "莲花街道" not in per_street.streets  # decisions only: no street overrides made
+    # written back city-wide, it reads to the same decisions (a proposal's record keeps this form)
+    again = load_config(_write(tmp_path, per_street.to_toml(changed_only=False), "again.toml"))
+    assert again.decisions == per_street.decisions and again.streets == per_street.streets == {}
 
 
 def test_an_unknown_id_in_a_config_names_the_file(tmp_path):

@@ -588,11 +588,7 @@ class _Checker:
             if section == "proposal" and street is None and key in ("streets", *DECISION_KEYS):
                 continue  # street sections and decisions are read on their own
             if section == "proposal" and street is not None and key in DECISION_KEYS:
-                self.add(f"[[{name}.{key}]]" if key in ("together", "apart") else where,
-                         Issue(key, "is a decision, and decisions are city-wide (unit ids are unique across the "
-                               "city)", f"move it to [[proposal.{key}]]" if key in ("together", "apart")
-                               else f"move it to [proposal] ({key} = ...)", value, "city_wide"))
-                continue
+                continue  # a street office's decisions: read with the city's (load_config)
             if isinstance(value, dict):
                 known = [STREETS] if section == "proposal" and street is None else [s for s in SECTIONS if s]
                 self.add(f"[{name}.{key}]" if name else f"[{key}]",
@@ -655,6 +651,8 @@ def _load(path: Path, *, sections: Collection[str], base: Config) -> Config:
         raw_streets = {}
     for street, raw in raw_streets.items():
         header = f"[{STREETS}.{show(street)}]"
+        if isinstance(raw, dict) and raw and set(raw) <= set(DECISION_KEYS):
+            continue  # only the street office's decisions (read below): no overrides for the street
         if isinstance(raw, dict):
             streets[street], _ = check.section("proposal", raw, values["proposal"], street=street,
                                                conflicts=not conflicted["proposal"])
@@ -668,7 +666,16 @@ def _load(path: Path, *, sections: Collection[str], base: Config) -> Config:
     if "proposal" in sections:
         from .areas.decisions import decisions_from_toml
 
-        decisions, issues = decisions_from_toml(tables.get("proposal", {}), source=str(path))
+        sound = {}  # each street office's list, checked where it stands, then read with the city's
+        for street, raw in (raw_streets or {}).items():
+            if isinstance(raw, dict) and any(k in raw for k in DECISION_KEYS):
+                _, issues = decisions_from_toml(raw, source=str(path))
+                for where, issue in issues:
+                    check.add(where.replace("proposal", f"{STREETS}.{show(street)}", 1), issue)
+                if not issues:
+                    sound[street] = raw
+        decisions, issues = decisions_from_toml(_with_street_decisions(tables.get("proposal", {}), sound, check),
+                                                source=str(path))
         for where, issue in issues:
             check.add(where, issue)
     check.raise_if_any()
@@ -677,6 +684,34 @@ def _load(path: Path, *, sections: Collection[str], base: Config) -> Config:
                         households=HouseholdEstimate(**values["households"]))
     return Config(settings, ProposalParams(**values["proposal"]), streets, ModeRules(**values["modes"]), path,
                   decisions)
+
+
+def _with_street_decisions(city: Mapping[str, Any], streets: Any, check: Any) -> dict[str, Any]:
+    """The ``[proposal]`` decisions with those of every ``[proposal.streets."<name>"]`` after them.
+
+    Unit ids are unique across the city, so a street office's list means the same as the city's; it is kept
+    where the office writes it, and read as one set of decisions (written back city-wide by ``to_toml``).
+    """
+    out: dict[str, Any] = {k: city[k] for k in DECISION_KEYS if k in city}
+    for street, raw in (streets.items() if isinstance(streets, dict) else ()):
+        if not isinstance(raw, dict):
+            continue
+        for key in ("together", "apart"):
+            if isinstance(raw.get(key), list) and isinstance(out.get(key, []), list):
+                out[key] = [*out.get(key, []), *raw[key]]
+        for key in ("no_merge", "exclude"):
+            if key not in raw:
+                continue
+            have, add = (dict.fromkeys(v, "") if isinstance(v, list) else v for v in (out.get(key, {}), raw[key]))
+            if not (isinstance(have, dict) and isinstance(add, dict)):
+                continue  # a wrong shape: said where it stands
+            for unit, why in add.items():
+                if key == "exclude" and unit in have and have[unit] != why:
+                    check.add(f"[{STREETS}.{show(street)}]", Issue(
+                        key, f"excludes {unit!r} for {why!r}, but another section excludes it for {have[unit]!r}",
+                        "give the unit one reason, in one section", unit, "conflict"))
+            out[key] = {**have, **add}
+    return out
 
 
 #: Keys of ``[proposal]`` that hold decisions, not options (:data:`zy_geo.areas.decisions.DECISION_KEYS`).

@@ -19,7 +19,9 @@ down as data and binds every later proposal (:func:`zy_geo.areas.propose.propose
     reason = "居民不同意合并"
 
 ``no_merge`` may also be a table with reasons (``no_merge = { "512002001-0020" = "业主反对" }``).
-Decisions are city-wide: unit ids are unique across the city, so a street section does not hold them.
+A street office may keep its list under its street (``[proposal.streets."莲花街道"]`` with ``no_merge`` /
+``exclude``, ``[[proposal.streets."莲花街道".together]]``): unit ids are unique across the city, so
+:func:`zy_geo.config.load_config` reads them as the city's, after ``[proposal]``'s.
 
 The rules, checked before anything is proposed (all problems in one message, each naming the
 decision, the units and the fix):
