@@ -39,11 +39,16 @@ def _edit(path, layer, change):
     gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
-def _move(unit, area):
-    def change(m):
-        m.loc[m["unit_id"] == unit, "area_id"] = area
-        return m
+def _setting(key_col, key, col, value):
+    """A planner's edit in QGIS: ``col`` set to ``value`` on the feature whose ``key_col`` is ``key``."""
+    def change(gdf):
+        gdf.loc[gdf[key_col] == key, col] = value
+        return gdf
     return change
+
+
+def _move(unit, area):
+    return _setting("unit_id", unit, "area_id", area)
 
 
 # --- what a planner edits stays edited ----------------------------------------------------------------------------
@@ -119,10 +124,7 @@ def test_an_area_left_without_members_is_deleted_with_a_warning(tmp_path):
 # --- a redrawn boundary -----------------------------------------------------------------------------------------
 
 def _redraw(area_id, geometry):
-    def change(a):
-        a.loc[a["area_id"] == area_id, "geometry"] = geometry
-        return a
-    return change
+    return _setting("area_id", area_id, "geometry", geometry)
 
 
 def test_a_square_boundary_redrawn_10m_wider_is_priced_to_the_hand_computed_fence(tmp_path):

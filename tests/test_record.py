@@ -73,6 +73,14 @@ def _same(a, b):
     pd.testing.assert_frame_equal(a.summary(), b.summary())
 
 
+def _rerun_same(first, again):
+    """``zy-geo propose --rerun FIRST --out AGAIN`` succeeds and gives the same proposal; its output."""
+    res = _propose_cli("--rerun", first, "--out", again)
+    assert res.exit_code == 0, res.output
+    _same(first, again)
+    return res.output
+
+
 def _set_record(path, key, value):
     """Change one entry of a proposal's record, as a hand (or another version) would."""
     with sqlite3.connect(path) as db:
@@ -146,10 +154,8 @@ def test_a_rerun_with_nothing_changed_gives_the_same_proposal(tmp_path):
     res = _propose_cli(city, "--config", config, "--out", first)
     assert res.exit_code == 0, res.output
     again = tmp_path / "again.gpkg"
-    res = _propose_cli("--rerun", first, "--out", again)
-    assert res.exit_code == 0, res.output
-    assert "re-ran `first.gpkg` from its record: city `city.gpkg`, config `proposal.toml`" in res.output
-    _same(first, again)
+    output = _rerun_same(first, again)
+    assert "re-ran `first.gpkg` from its record: city `city.gpkg`, config `proposal.toml`" in output
     rec = read_record(again)
     assert (rec["rerun_of.name"], rec["rerun_of.sha256"]) == ("first.gpkg", _sha(first))
     assert rec["config.sha256"] == _sha(config) and rec[PARAMETERS_KEY] == read_record(first)[PARAMETERS_KEY]
@@ -311,10 +317,7 @@ def test_a_rerun_with_edits_locks_the_same_areas(tmp_path):
     assert res.exit_code == 0, res.output
     assert read_record(second)["edits.sha256"] == _sha(edited)
     again = tmp_path / "again.gpkg"
-    res = _propose_cli("--rerun", second, "--out", again)
-    assert res.exit_code == 0, res.output
-    assert "edits `edited.gpkg`" in res.output
-    _same(second, again)
+    assert "edits `edited.gpkg`" in _rerun_same(second, again)
     assert ProposalResult.from_gpkg(again).members.set_index("unit_id").loc[u(2), "area_id"] == a2
     # the edited file changed since: refused, named
     members.loc[members["unit_id"] == u(2), "area_id"] = a1
@@ -380,10 +383,7 @@ def _decisions_toml(first):
 
 def test_the_sample_reruns_to_the_same_proposal(sample, sample_first, tmp_path):
     again = tmp_path / "again.gpkg"
-    res = _propose_cli("--rerun", sample_first, "--out", again)
-    assert res.exit_code == 0, res.output
-    assert "181 areas for 115122 households" in res.output
-    _same(sample_first, again)
+    assert "181 areas for 115122 households" in _rerun_same(sample_first, again)
     rec = read_record(again)
     assert rec["ledger.sha256"] == _sha(sample["ledger"]) and rec["city.sha256"] == _sha(sample["city"])
 
@@ -397,9 +397,7 @@ def test_the_sample_with_decisions_reruns_to_the_same_proposal(sample, sample_fi
     decided = ProposalResult.from_gpkg(first)
     assert (decided.areas["decision"] != "").sum() >= 2 and (decided.members["outcome"] == "excluded").sum() == 1
     again = tmp_path / "again.gpkg"
-    res = _propose_cli("--rerun", first, "--out", again)
-    assert res.exit_code == 0, res.output
-    _same(first, again)
+    _rerun_same(first, again)
     assert config_from_record(read_record(again), again) == load_config(config)
 
 
@@ -413,7 +411,5 @@ def test_the_sample_with_edits_reruns_to_the_same_proposal(sample, sample_first,
     res = _propose_cli(sample["city"], "--survey", sample["ledger"], "--edits", edited, "--out", second)
     assert res.exit_code == 0, res.output
     again = tmp_path / "again.gpkg"
-    res = _propose_cli("--rerun", second, "--out", again)
-    assert res.exit_code == 0, res.output
-    _same(second, again)
+    _rerun_same(second, again)
     assert read_record(again)["edits.sha256"] == _sha(edited)
