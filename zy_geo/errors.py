@@ -92,10 +92,13 @@ def require(module: str, *, extra: str | None = None, package: str | None = None
 
 
 def _layer_word(source: str | None) -> str:
-    """What a ``layer`` of this source is called: a sheet of a workbook, a layer of a GIS file."""
+    """What a ``layer`` of this source is called: a sheet of a workbook, a section of a config, else a layer."""
     if not source:
         return "layer/sheet"
-    return "sheet" if str(source).lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")) else "layer"
+    name = str(source).lower()
+    if name.endswith(".toml"):
+        return "section"
+    return "sheet" if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")) else "layer"
 
 
 @dataclass(frozen=True)
